@@ -1,0 +1,161 @@
+// Package config holds the Mail Connector's incoming-mail settings: the TOML
+// schema (version 1), its defaults, strict loading and validation, where the
+// file lives, how secrets are resolved, and the atomic, crash-safe save.
+//
+// It does no network I/O; the connection test lives in package mailconn.
+package config
+
+import (
+	"fmt"
+	"time"
+)
+
+// SchemaVersion is the only config schema version this build reads and writes.
+const SchemaVersion = 1
+
+// Protocols.
+const (
+	ProtocolIMAP = "imap"
+	ProtocolPOP3 = "pop3"
+)
+
+// Security modes, exactly as the seed help page defines them.
+const (
+	SecurityNone                = "none"                  // plain text
+	SecurityStartTLSIfAvailable = "starttls-if-available" // STARTTLS when offered, else plain text (downgradable)
+	SecurityStartTLS            = "starttls"              // STARTTLS or no connection
+	SecurityTLS                 = "tls"                   // implicit TLS (SSL/TLS)
+)
+
+// Authentication methods.
+const (
+	AuthPassword = "password" // SASL PLAIN, else IMAP LOGIN / POP3 USER+PASS
+	AuthSPA      = "spa"      // Secure Password Authentication = SASL NTLM
+	AuthOAuth2   = "oauth2"   // XOAUTH2 / OAUTHBEARER with a token
+)
+
+// Defaults.
+const (
+	DefaultMailbox = "INBOX"
+	DefaultTimeout = 30 * time.Second
+)
+
+// Config is the whole file.
+type Config struct {
+	Version  int      `toml:"version"`
+	Incoming Incoming `toml:"incoming"`
+}
+
+// Incoming is the [incoming] table: the mail server the connector pulls from.
+type Incoming struct {
+	Protocol                  string   `toml:"protocol"`
+	Server                    string   `toml:"server"`
+	Port                      int      `toml:"port,omitempty"`
+	Mailbox                   string   `toml:"mailbox,omitempty"`
+	Username                  string   `toml:"username"`
+	Password                  string   `toml:"password,omitempty"`
+	PasswordFile              string   `toml:"password_file,omitempty"`
+	PasswordEnv               string   `toml:"password_env,omitempty"`
+	PasswordCommand           string   `toml:"password_command,omitempty"`
+	Auth                      string   `toml:"auth"`
+	Security                  string   `toml:"security"`
+	RejectInvalidCertificates bool     `toml:"reject_invalid_certificates"`
+	CAFile                    string   `toml:"ca_file,omitempty"`
+	PinnedCertificateSHA256   string   `toml:"pinned_certificate_sha256,omitempty"`
+	TLSMinVersion             string   `toml:"tls_min_version,omitempty"`
+	TLSServerName             string   `toml:"tls_server_name,omitempty"`
+	Timeout                   Duration `toml:"timeout,omitempty"`
+	OAuth2                    *OAuth2  `toml:"oauth2,omitempty"`
+}
+
+// OAuth2 is the [incoming.oauth2] table, used only with auth = "oauth2".
+type OAuth2 struct {
+	Provider               string   `toml:"provider"`         // "microsoft" | "google" | "custom"
+	Flow                   string   `toml:"flow,omitempty"`   // "device" | "client-credentials"
+	Tenant                 string   `toml:"tenant,omitempty"` // microsoft only; default "common"
+	ClientID               string   `toml:"client_id"`        //
+	ClientSecret           string   `toml:"client_secret,omitempty"`
+	ClientSecretFile       string   `toml:"client_secret_file,omitempty"`
+	ClientSecretEnv        string   `toml:"client_secret_env,omitempty"`
+	ClientSecretCommand    string   `toml:"client_secret_command,omitempty"`
+	TokenFile              string   `toml:"token_file,omitempty"`
+	Mechanism              string   `toml:"mechanism,omitempty"` // "xoauth2" | "oauthbearer"; empty: what the server offers
+	DeviceAuthorizationURL string   `toml:"device_authorization_url,omitempty"`
+	AuthorizationURL       string   `toml:"authorization_url,omitempty"`
+	TokenURL               string   `toml:"token_url,omitempty"`
+	IntrospectionURL       string   `toml:"introspection_url,omitempty"`
+	Scopes                 []string `toml:"scopes,omitempty"`
+}
+
+// Default returns a config with every default filled in and no server or user.
+func Default() Config {
+	return Config{
+		Version: SchemaVersion,
+		Incoming: Incoming{
+			Protocol:                  ProtocolIMAP,
+			Mailbox:                   DefaultMailbox,
+			Auth:                      AuthPassword,
+			Security:                  SecurityTLS,
+			RejectInvalidCertificates: true,
+		},
+	}
+}
+
+// DefaultPort is the usual port for a protocol and security mode:
+// IMAP 993 with tls, else 143; POP3 995 with tls, else 110.
+func DefaultPort(protocol, security string) int {
+	tls := security == SecurityTLS
+	switch {
+	case protocol == ProtocolPOP3 && tls:
+		return 995
+	case protocol == ProtocolPOP3:
+		return 110
+	case tls:
+		return 993
+	default:
+		return 143
+	}
+}
+
+// EffectivePort is Port, or the default for the protocol and security when it is 0.
+func (in *Incoming) EffectivePort() int {
+	if in.Port != 0 {
+		return in.Port
+	}
+	return DefaultPort(in.Protocol, in.Security)
+}
+
+// EffectiveMailbox is Mailbox, or INBOX when empty. POP3 has no folders.
+func (in *Incoming) EffectiveMailbox() string {
+	if in.Mailbox == "" {
+		return DefaultMailbox
+	}
+	return in.Mailbox
+}
+
+// EffectiveTimeout is Timeout, or 30s when unset.
+func (in *Incoming) EffectiveTimeout() time.Duration {
+	if in.Timeout.Duration <= 0 {
+		return DefaultTimeout
+	}
+	return in.Timeout.Duration
+}
+
+// Duration is a time.Duration written in TOML as a Go duration string ("30s").
+type Duration struct{ time.Duration }
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration: use a number with a unit, like \"30s\" or \"1m\"", string(b))
+	}
+	d.Duration = v
+	return nil
+}
+
+// IsZero lets omitempty drop an unset timeout.
+func (d Duration) IsZero() bool { return d.Duration == 0 }

@@ -1,0 +1,84 @@
+// Package mailconn is the connection-test engine for the Mail Connector's
+// incoming mail server: IMAP4 (go-imap v2) and POP3 (package pop3), the four
+// security modes, TLS details and certificate checks, SASL (PLAIN, LOGIN,
+// NTLM, XOAUTH2, OAUTHBEARER), the step log, the redacting trace and the
+// hints that name the field at fault.
+//
+// It imports no UI package: progress is reported as plain Event values
+// through a callback.
+package mailconn
+
+import "time"
+
+// StepID names a step of the connection test.
+type StepID string
+
+// The steps, in the order they run. StepCapabilitiesTLS is the second
+// capability query, after STARTTLS.
+const (
+	StepResolve         StepID = "resolve"
+	StepConnect         StepID = "connect"
+	StepTLS             StepID = "tls"
+	StepGreeting        StepID = "greeting"
+	StepCapabilities    StepID = "capabilities"
+	StepStartTLS        StepID = "starttls"
+	StepCapabilitiesTLS StepID = "capabilities_tls"
+	StepAuthenticate    StepID = "authenticate"
+	StepMailbox         StepID = "mailbox"
+	StepLogout          StepID = "logout"
+)
+
+// Status of a step.
+type Status string
+
+// Step statuses.
+const (
+	StatusRunning Status = "running"
+	StatusOK      Status = "ok"
+	StatusWarn    Status = "warn"
+	StatusFail    Status = "fail"
+	StatusSkipped Status = "skipped"
+)
+
+// Fields at fault: the config keys a hint can point to.
+const (
+	FieldServer                    = "server"
+	FieldPort                      = "port"
+	FieldProtocol                  = "protocol"
+	FieldSecurity                  = "security"
+	FieldUsername                  = "username"
+	FieldPassword                  = "password"
+	FieldAuth                      = "auth"
+	FieldMailbox                   = "mailbox"
+	FieldRejectInvalidCertificates = "reject_invalid_certificates"
+	FieldCAFile                    = "ca_file"
+	FieldPinnedCertificate         = "pinned_certificate_sha256"
+	FieldTLSMinVersion             = "tls_min_version"
+	FieldTLSServerName             = "tls_server_name"
+	FieldTimeout                   = "timeout"
+	FieldOAuth2                    = "oauth2"
+)
+
+// Event is one report of a step: first StatusRunning, then exactly one final
+// status (ok, warn, fail or skipped). Hint and Field are set on fail, and may
+// be set on warn.
+type Event struct {
+	Step    StepID        `json:"step"`
+	Status  Status        `json:"status"`
+	Title   string        `json:"title"`
+	Detail  string        `json:"detail,omitempty"`
+	Elapsed time.Duration `json:"-"` // time the step took (0 while running)
+	Hint    string        `json:"hint,omitempty"`
+	Field   string        `json:"field,omitempty"`
+}
+
+// Result is the outcome of a whole test.
+type Result struct {
+	OK         bool          `json:"ok"`
+	Elapsed    time.Duration `json:"-"`
+	FailedStep StepID        `json:"failed_step,omitempty"`
+	Field      string        `json:"field,omitempty"`
+	Error      string        `json:"error,omitempty"` // short, e.g. "AUTHENTICATIONFAILED"
+	Hint       string        `json:"hint,omitempty"`
+	Canceled   bool          `json:"canceled,omitempty"`
+}
