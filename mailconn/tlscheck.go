@@ -1,0 +1,551 @@
+package mailconn
+
+import (
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mailsetup/mailsetup/config"
+)
+
+// TLSInfo describes a finished handshake. The VerifyConnection callback of
+// the config made by newTLSConfig fills it in; it is complete once the
+// handshake has returned, successfully or not.
+type TLSInfo struct {
+	Version     string // "TLS 1.3"
+	CipherSuite string // tls.CipherSuiteName, "TLS_AES_128_GCM_SHA256"
+	Subject     string // leaf subject "CN=…", or the full DN when it has no CN
+	Issuer      string // leaf issuer "CN=…", or its full DN
+	DNSNames    []string
+	IPAddresses []string
+	NotBefore   time.Time
+	NotAfter    time.Time
+	SHA256      string // leaf fingerprint, upper-case hex with colons "AB:CD:…"
+	// Verified is true when the chain and the name verified, or when the
+	// leaf matched pinned_certificate_sha256.
+	Verified bool
+	// Pinned is true when the leaf matched pinned_certificate_sha256.
+	Pinned bool
+	// Problem says why the certificate is invalid. It is set even when
+	// reject_invalid_certificates = false let the connection go on.
+	Problem *CertError
+}
+
+// Detail is one line for the step log: version, cipher suite, subject, the
+// names the certificate carries, issuer, expiry and — last, because it is
+// what an admin copies into pinned_certificate_sha256 — the full SHA-256
+// fingerprint.
+func (i *TLSInfo) Detail() string {
+	if i == nil || i.Version == "" {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(i.Version)
+	b.WriteString(", ")
+	b.WriteString(i.CipherSuite)
+	if i.Subject != "" {
+		b.WriteString(", ")
+		b.WriteString(i.Subject)
+	}
+	if names := i.names(); len(names) > 0 && !(len(names) == 1 && "CN="+names[0] == i.Subject) {
+		b.WriteString(" (")
+		b.WriteString(shortList(names, 3))
+		b.WriteString(")")
+	}
+	if i.Issuer != "" {
+		if i.Issuer == i.Subject {
+			b.WriteString(", self-signed")
+		} else {
+			b.WriteString(", issued by ")
+			b.WriteString(i.Issuer)
+		}
+	}
+	if !i.NotAfter.IsZero() {
+		b.WriteString(", expires ")
+		b.WriteString(i.NotAfter.UTC().Format(time.DateOnly))
+	}
+	if i.SHA256 != "" {
+		b.WriteString(", SHA-256 ")
+		b.WriteString(i.SHA256)
+	}
+	return b.String()
+}
+
+// Verdict is a short verification verdict: "certificate verified",
+// "pinned certificate matched", or the problem found.
+func (i *TLSInfo) Verdict() string {
+	switch {
+	case i == nil:
+		return ""
+	case i.Problem != nil:
+		return i.Problem.Error()
+	case i.Pinned:
+		return "pinned certificate matched"
+	case i.Verified:
+		return "certificate verified"
+	default:
+		return "certificate not verified"
+	}
+}
+
+// names is DNSNames followed by IPAddresses.
+func (i *TLSInfo) names() []string {
+	return append(append([]string(nil), i.DNSNames...), i.IPAddresses...)
+}
+
+// CertProblem says what is wrong with a server certificate.
+type CertProblem int
+
+// The certificate problems, each with its own hint.
+const (
+	CertUnknownAuthority CertProblem = iota + 1 // no trusted chain (self-signed, private CA)
+	CertExpired                                 // now is after NotAfter
+	CertNotYetValid                             // now is before NotBefore: often a wrong clock
+	CertWrongHost                               // the certificate does not name the server
+	CertPinMismatch                             // the leaf does not match pinned_certificate_sha256
+	CertOther                                   // anything else x509 rejects
+)
+
+// String names the problem for logs and JSON, e.g. "unknown-authority".
+func (p CertProblem) String() string {
+	switch p {
+	case CertUnknownAuthority:
+		return "unknown-authority"
+	case CertExpired:
+		return "expired"
+	case CertNotYetValid:
+		return "not-yet-valid"
+	case CertWrongHost:
+		return "wrong-host"
+	case CertPinMismatch:
+		return "pin-mismatch"
+	case CertOther:
+		return "invalid"
+	default:
+		return fmt.Sprintf("CertProblem(%d)", int(p))
+	}
+}
+
+// CertError is why a server certificate is not accepted. When
+// reject_invalid_certificates is true (or a pin does not match) the TLS
+// handshake fails with it, and errors.As finds it in the handshake error.
+type CertError struct {
+	Problem CertProblem
+	Host    string   // the name or IP address that was verified
+	Names   []string // the names the certificate carries (DNSNames, then IP addresses)
+	Subject string   // leaf subject, "CN=…" or the DN
+	Issuer  string   // leaf issuer, "CN=…" or the DN
+
+	// NotBefore and NotAfter are the validity of the certificate at fault
+	// (the leaf, or the intermediate that expired).
+	NotBefore time.Time
+	NotAfter  time.Time
+	Now       time.Time // the clock used for the check
+
+	// Fingerprint is the leaf's SHA-256 ("AB:CD:…"), set for every problem
+	// so a hint can offer the pin; Want is the configured pin on a mismatch.
+	Fingerprint string
+	Want        string
+
+	Err error // the underlying x509 error, if any
+}
+
+// Error says concretely what is wrong, in lowercase.
+func (e *CertError) Error() string {
+	switch e.Problem {
+	case CertUnknownAuthority:
+		if e.Issuer != "" && e.Issuer == e.Subject {
+			return fmt.Sprintf("certificate is self-signed (%s) and not trusted", e.Subject)
+		}
+		if e.Issuer == "" {
+			return "certificate signed by an unknown authority"
+		}
+		return fmt.Sprintf("certificate signed by an unknown authority (issuer %s)", e.Issuer)
+	case CertExpired:
+		return fmt.Sprintf("certificate expired on %s (now %s)", when(e.NotAfter, e.Now), when(e.Now, e.NotAfter))
+	case CertNotYetValid:
+		return fmt.Sprintf("certificate is not valid until %s — is this machine's clock right? (now %s)",
+			when(e.NotBefore, e.Now), when(e.Now, e.NotBefore))
+	case CertWrongHost:
+		if len(e.Names) == 0 {
+			return fmt.Sprintf("certificate %sdoes not match %s (it names no host, only the legacy common name, which is not used)",
+				e.forWhom(), e.Host)
+		}
+		return fmt.Sprintf("certificate %sdoes not match %s (it names: %s)", e.forWhom(), e.Host, shortList(e.Names, 8))
+	case CertPinMismatch:
+		return fmt.Sprintf("certificate fingerprint %s does not match the pinned %s", e.Fingerprint, e.Want)
+	default:
+		if e.Err != nil {
+			return "certificate is not valid: " + strings.TrimPrefix(e.Err.Error(), "x509: ")
+		}
+		return "certificate is not valid"
+	}
+}
+
+// forWhom is "for NAME " with the certificate's first name or CN, or "".
+func (e *CertError) forWhom() string {
+	if len(e.Names) > 0 {
+		return "for " + e.Names[0] + " "
+	}
+	if cn, ok := strings.CutPrefix(e.Subject, "CN="); ok && cn != "" {
+		return "for " + cn + " "
+	}
+	return ""
+}
+
+// Unwrap returns the underlying x509 error.
+func (e *CertError) Unwrap() error { return e.Err }
+
+// Hint is one sentence naming the fix, and the config field it is about.
+func (e *CertError) Hint() (hint, field string) {
+	switch e.Problem {
+	case CertUnknownAuthority:
+		return fmt.Sprintf("Trust the issuing CA with ca_file, pin this certificate with pinned_certificate_sha256 = %q, or turn off reject_invalid_certificates.",
+			e.Fingerprint), FieldCAFile
+	case CertExpired:
+		return "Renew the server's certificate, or turn off reject_invalid_certificates to connect anyway.",
+			FieldRejectInvalidCertificates
+	case CertNotYetValid:
+		return fmt.Sprintf("Check this machine's clock and time zone (it reads %s, the certificate starts %s); if the clock is right, wait or turn off reject_invalid_certificates.",
+				e.Now.UTC().Format("2006-01-02 15:04 UTC"), e.NotBefore.UTC().Format("2006-01-02 15:04 UTC")),
+			FieldRejectInvalidCertificates
+	case CertWrongHost:
+		if len(e.Names) == 0 {
+			return fmt.Sprintf("The certificate names no host: have it reissued with a subject alternative name, or pin it with pinned_certificate_sha256 = %q.",
+				e.Fingerprint), FieldPinnedCertificate
+		}
+		return fmt.Sprintf("Use one of the names the certificate carries as server (%s), or set tls_server_name.",
+			shortList(e.Names, 8)), FieldServer
+	case CertPinMismatch:
+		return fmt.Sprintf("The server's certificate is not the pinned one: if you trust it, set pinned_certificate_sha256 = %q.",
+			e.Fingerprint), FieldPinnedCertificate
+	default:
+		return "Fix the server's certificate, or turn off reject_invalid_certificates to connect anyway.",
+			FieldRejectInvalidCertificates
+	}
+}
+
+// TLSConfigError is a TLS setting that cannot be used (an unreadable
+// ca_file, a malformed pin, an unknown tls_min_version). Field names the key.
+type TLSConfigError struct {
+	Field string
+	Err   error
+}
+
+// Error is "FIELD: reason".
+func (e *TLSConfigError) Error() string { return e.Field + ": " + e.Err.Error() }
+
+// Unwrap returns the reason.
+func (e *TLSConfigError) Unwrap() error { return e.Err }
+
+// oldTLSNote is added to a hint when a handshake fails while tls_min_version
+// is 1.0 or 1.1: lowering the version alone may not reach a very old server.
+const oldTLSNote = "Note: even with an old tls_min_version, this program does not use 3DES ciphers or SHA-1 signatures in TLS 1.2 (Go turned them off), so a very old server may still fail: update its TLS settings."
+
+// legacyRSAKex are the RSA key exchange cipher suites Go no longer offers by
+// default. newTLSConfig offers them again when tls_min_version is 1.0 or
+// 1.1: an admin who lowers the version is connecting to an old server, which
+// often has nothing else. 3DES and RC4 stay off.
+var legacyRSAKex = []uint16{
+	tls.TLS_RSA_WITH_AES_128_CBC_SHA,
+	tls.TLS_RSA_WITH_AES_256_CBC_SHA,
+	tls.TLS_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_RSA_WITH_AES_256_GCM_SHA384,
+}
+
+// parseTLSMinVersion maps tls_min_version ("", "1.0" … "1.3") to a version.
+func parseTLSMinVersion(s string) (uint16, error) {
+	switch strings.TrimSpace(s) {
+	case "", "1.2":
+		return tls.VersionTLS12, nil
+	case "1.0":
+		return tls.VersionTLS10, nil
+	case "1.1":
+		return tls.VersionTLS11, nil
+	case "1.3":
+		return tls.VersionTLS13, nil
+	}
+	return 0, fmt.Errorf("%q is not a TLS version: use \"1.0\", \"1.1\", \"1.2\" or \"1.3\"", s)
+}
+
+// tlsVersionName names a TLS version: "TLS 1.3".
+func tlsVersionName(v uint16) string { return tls.VersionName(v) }
+
+// newTLSConfig builds the client *tls.Config for in. The returned info is
+// filled in by the handshake's VerifyConnection, which does the whole
+// certificate check itself (InsecureSkipVerify is set only to hand the check
+// over to it):
+//
+//   - ServerName is tls_server_name, else server; for an IP address Go sends
+//     no SNI and the certificate's IP addresses are checked.
+//   - Roots are the system pool plus the certificates of ca_file.
+//   - When pinned_certificate_sha256 is set, a leaf with that fingerprint is
+//     accepted whatever its chain, name or dates (that is what a pin is for),
+//     and any other leaf is rejected — even with
+//     reject_invalid_certificates = false, since the pin is explicit trust.
+//   - Otherwise a certificate that fails verification ends the handshake
+//     with a *CertError when reject_invalid_certificates is true, and is
+//     recorded in info.Problem (the handshake goes on) when it is false.
+//
+// now is the clock for the validity check; nil means time.Now. The error is
+// a *TLSConfigError naming ca_file, pinned_certificate_sha256 or
+// tls_min_version.
+func newTLSConfig(in *config.Incoming, now func() time.Time) (*tls.Config, *TLSInfo, error) {
+	if now == nil {
+		now = time.Now
+	}
+	minVersion, err := parseTLSMinVersion(in.TLSMinVersion)
+	if err != nil {
+		return nil, nil, &TLSConfigError{Field: FieldTLSMinVersion, Err: err}
+	}
+	var pin string
+	if in.PinnedCertificateSHA256 != "" {
+		pin, err = normalizeFingerprint(in.PinnedCertificateSHA256)
+		if err != nil {
+			return nil, nil, &TLSConfigError{Field: FieldPinnedCertificate, Err: err}
+		}
+	}
+	roots, err := rootPool(in.CAFile)
+	if err != nil {
+		return nil, nil, &TLSConfigError{Field: FieldCAFile, Err: err}
+	}
+
+	host := strings.TrimSpace(in.TLSServerName)
+	if host == "" {
+		host = strings.TrimSpace(in.Server)
+	}
+	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+
+	info := &TLSInfo{}
+	v := verifier{host: host, roots: roots, pin: pin, reject: in.RejectInvalidCertificates, now: now, info: info}
+	cfg := &tls.Config{
+		MinVersion:         minVersion,
+		InsecureSkipVerify: true, // verification is done by VerifyConnection below
+		VerifyConnection:   v.verify,
+	}
+	if net.ParseIP(host) == nil {
+		cfg.ServerName = host
+	}
+	if minVersion < tls.VersionTLS12 {
+		for _, cs := range tls.CipherSuites() {
+			cfg.CipherSuites = append(cfg.CipherSuites, cs.ID)
+		}
+		cfg.CipherSuites = append(cfg.CipherSuites, legacyRSAKex...)
+	}
+	return cfg, info, nil
+}
+
+// rootPool is the system pool plus the certificates in caFile (if any).
+func rootPool(caFile string) (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if caFile == "" {
+		return pool, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the CA file: %w", err)
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s holds no PEM certificate (-----BEGIN CERTIFICATE-----)", caFile)
+	}
+	return pool, nil
+}
+
+// errBadFingerprint is the reason a pin cannot be read.
+var errBadFingerprint = errors.New("not a SHA-256 fingerprint: want 64 hex digits, colons allowed (AB:CD:…)")
+
+// normalizeFingerprint turns "ab:cd…", "AB CD…" or "abcd…" (optionally
+// prefixed "sha256:") into the canonical "AB:CD:…".
+func normalizeFingerprint(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if len(s) > 7 && strings.EqualFold(s[:7], "sha256:") {
+		s = s[7:]
+	}
+	s = strings.NewReplacer(":", "", " ", "", "-", "").Replace(s)
+	raw, err := hex.DecodeString(s)
+	if err != nil || len(raw) != sha256.Size {
+		return "", errBadFingerprint
+	}
+	return formatFingerprint(raw), nil
+}
+
+// formatFingerprint is upper-case hex with colons.
+func formatFingerprint(sum []byte) string {
+	const digits = "0123456789ABCDEF"
+	b := make([]byte, 0, len(sum)*3)
+	for i, c := range sum {
+		if i > 0 {
+			b = append(b, ':')
+		}
+		b = append(b, digits[c>>4], digits[c&0xf])
+	}
+	return string(b)
+}
+
+// fingerprint is the SHA-256 of a certificate in canonical form.
+func fingerprint(c *x509.Certificate) string {
+	sum := sha256.Sum256(c.Raw)
+	return formatFingerprint(sum[:])
+}
+
+// verifier is the state behind tls.Config.VerifyConnection.
+type verifier struct {
+	host   string
+	roots  *x509.CertPool
+	pin    string // canonical, or ""
+	reject bool
+	now    func() time.Time
+	info   *TLSInfo
+}
+
+// verify records the handshake in v.info and decides whether it may go on.
+func (v *verifier) verify(cs tls.ConnectionState) error {
+	*v.info = TLSInfo{Version: tlsVersionName(cs.Version), CipherSuite: tls.CipherSuiteName(cs.CipherSuite)}
+	now := v.now()
+	if len(cs.PeerCertificates) == 0 {
+		ce := &CertError{Problem: CertOther, Host: v.host, Now: now, Err: errors.New("the server sent no certificate")}
+		v.info.Problem = ce
+		return ce
+	}
+	leaf := cs.PeerCertificates[0]
+	info := v.info
+	info.Subject = dnName(leaf.Subject.CommonName, leaf.Subject.String())
+	info.Issuer = dnName(leaf.Issuer.CommonName, leaf.Issuer.String())
+	info.DNSNames = append([]string(nil), leaf.DNSNames...)
+	for _, ip := range leaf.IPAddresses {
+		info.IPAddresses = append(info.IPAddresses, ip.String())
+	}
+	info.NotBefore, info.NotAfter = leaf.NotBefore, leaf.NotAfter
+	info.SHA256 = fingerprint(leaf)
+
+	base := CertError{
+		Host: v.host, Names: info.names(), Subject: info.Subject, Issuer: info.Issuer,
+		NotBefore: leaf.NotBefore, NotAfter: leaf.NotAfter, Now: now, Fingerprint: info.SHA256,
+	}
+	if v.pin != "" {
+		if info.SHA256 == v.pin {
+			info.Verified, info.Pinned = true, true
+			return nil
+		}
+		ce := base
+		ce.Problem, ce.Want = CertPinMismatch, v.pin
+		info.Problem = &ce
+		return &ce // a pin mismatch fails whatever reject_invalid_certificates says
+	}
+
+	inter := x509.NewCertPool()
+	for _, c := range cs.PeerCertificates[1:] {
+		inter.AddCert(c)
+	}
+	_, err := leaf.Verify(x509.VerifyOptions{
+		Roots: v.roots, Intermediates: inter, DNSName: v.host, CurrentTime: now,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	})
+	if err == nil {
+		info.Verified = true
+		return nil
+	}
+	ce := classifyCertError(err, base)
+	info.Problem = ce
+	if v.reject {
+		return ce
+	}
+	return nil
+}
+
+// classifyCertError turns an x509 verification error into a *CertError,
+// starting from base (which describes the leaf).
+func classifyCertError(err error, base CertError) *CertError {
+	ce := base
+	ce.Err = err
+	var (
+		unknown  x509.UnknownAuthorityError
+		roots    x509.SystemRootsError
+		invalid  x509.CertificateInvalidError
+		hostname x509.HostnameError
+	)
+	switch {
+	case errors.As(err, &unknown), errors.As(err, &roots):
+		ce.Problem = CertUnknownAuthority
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
+		if c := invalid.Cert; c != nil {
+			ce.NotBefore, ce.NotAfter = c.NotBefore, c.NotAfter
+		}
+		ce.Problem = CertExpired
+		if ce.Now.Before(ce.NotBefore) {
+			ce.Problem = CertNotYetValid
+		}
+	case errors.As(err, &hostname):
+		ce.Problem = CertWrongHost
+	default:
+		ce.Problem = CertOther
+	}
+	return &ce
+}
+
+// dnName is "CN=cn" when the name has a common name, else the full DN.
+func dnName(cn, dn string) string {
+	if cn != "" {
+		return "CN=" + cn
+	}
+	return dn
+}
+
+// when formats t as a date, or as date and time (UTC) when it falls on the
+// same day as other, where a date alone would not show the difference.
+func when(t, other time.Time) string {
+	t, other = t.UTC(), other.UTC()
+	if t.Format(time.DateOnly) == other.Format(time.DateOnly) {
+		return t.Format("2006-01-02 15:04 UTC")
+	}
+	return t.Format(time.DateOnly)
+}
+
+// shortList joins up to max items with ", " and says how many were left out.
+func shortList(items []string, max int) string {
+	if len(items) <= max {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:max], ", "), len(items)-max)
+}
+
+// isTLSToPlainPort reports whether err is a TLS handshake that met a
+// plain-text server: the first bytes back were not a TLS record but text
+// such as "* OK" (IMAP) or "+OK " (POP3).
+func isTLSToPlainPort(err error) bool {
+	var rh tls.RecordHeaderError
+	if !errors.As(err, &rh) {
+		return false
+	}
+	return looksLikeText(rh.RecordHeader[:])
+}
+
+// looksLikeText reports whether b is printable ASCII (with CR, LF, tab).
+func looksLikeText(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if (c < 0x20 || c > 0x7e) && c != '\r' && c != '\n' && c != '\t' {
+			return false
+		}
+	}
+	return true
+}
+
+// looksLikeTLSRecord reports whether b starts with a TLS record header of a
+// handshake (0x16) or an alert (0x15) with a 3.x version: what a TLS port
+// answers when a plain-text client speaks to it.
+func looksLikeTLSRecord(b []byte) bool {
+	return len(b) >= 3 && (b[0] == 0x15 || b[0] == 0x16) && b[1] == 0x03 && b[2] <= 0x04
+}
