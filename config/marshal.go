@@ -28,7 +28,7 @@ func Marshal(c *Config) ([]byte, error) {
 		}
 	}
 	w.raw(Header)
-	w.kv("version", strconv.Itoa(SchemaVersion), "")
+	w.kv("version", strconv.Itoa(SchemaVersion), "schema version of this file")
 	w.raw("\n[incoming]\n")
 	w.str("protocol", in.Protocol, `"imap" (IMAP4) | "pop3" (POP3)`)
 	w.str("server", in.Server, "host name or IP address of the mail server")
@@ -99,7 +99,7 @@ func (w *tomlWriter) raw(s string) { w.WriteString(s) }
 func (w *tomlWriter) line(text, comment string) {
 	w.WriteString(text)
 	if comment != "" {
-		w.WriteString(strings.Repeat(" ", max(1, commentColumn-utf8.RuneCountInString(text))))
+		w.WriteString(strings.Repeat(" ", max(2, commentColumn-utf8.RuneCountInString(text))))
 		w.WriteString("# " + comment)
 	}
 	w.WriteString("\n")

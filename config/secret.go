@@ -173,23 +173,26 @@ func runSecretCommand(ctx context.Context, key, command string) (string, error) 
 	return s, nil
 }
 
-// cappedBuffer keeps at most limit bytes and notes whether more came.
+// cappedBuffer keeps at most limit bytes and notes whether more came. It
+// does not embed bytes.Buffer: io.Copy would use its ReadFrom and bypass Write.
 type cappedBuffer struct {
-	bytes.Buffer
+	buf      bytes.Buffer
 	limit    int
 	overflow bool
 }
 
 func (b *cappedBuffer) Write(p []byte) (int, error) {
-	if room := b.limit - b.Len(); len(p) > room {
+	if room := b.limit - b.buf.Len(); len(p) > room {
 		b.overflow = true
 		if room > 0 {
-			b.Buffer.Write(p[:room])
+			b.buf.Write(p[:room])
 		}
 		return len(p), nil
 	}
-	return b.Buffer.Write(p)
+	return b.buf.Write(p)
 }
+
+func (b *cappedBuffer) String() string { return b.buf.String() }
 
 // oneLine joins the non-empty lines of s with "; " and bounds the length
 // for an error message.
