@@ -196,7 +196,7 @@ func (c *Client) run(ctx context.Context, cmd string, fn func() error) error {
 // wrapFailure wraps err with cmd, and with the context's error when the
 // context's end caused it.
 func wrapFailure(ctx context.Context, cmd string, deadline time.Time, err error) error {
-	if isTimeout(err) {
+	if isTimeout(err) && !errors.Is(err, context.DeadlineExceeded) {
 		if ctxErr := ctx.Err(); errors.Is(ctxErr, context.Canceled) {
 			return fmt.Errorf("pop3 %s: %w", cmd, ctxErr)
 		}

@@ -38,17 +38,17 @@ func (c *Client) Pass(ctx context.Context, password string) error {
 // same connection. Otherwise it is User followed by Pass. A refused USER is
 // reported in preference to the PASS reply.
 func (c *Client) Login(ctx context.Context, name, password string) error {
-	if !c.pipelining {
-		if err := c.User(ctx, name); err != nil {
-			return err
-		}
-		return c.Pass(ctx, password)
-	}
 	if err := checkArg("USER", name); err != nil {
 		return err
 	}
 	if err := checkArg("PASS", password); err != nil {
 		return err
+	}
+	if !c.pipelining {
+		if err := c.User(ctx, name); err != nil {
+			return err
+		}
+		return c.Pass(ctx, password)
 	}
 	c.addSecret([]byte(password))
 	defer func() { c.secrets = nil }()
