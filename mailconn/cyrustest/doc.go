@@ -22,7 +22,10 @@
 // world-traversable temporary folder owned by the cyrus user (the master
 // drops to it), so it needs root. The user's INBOX is created at start and
 // holds one message (Messages). t.Cleanup stops the master with SIGTERM,
-// kills whatever is left in its process group, and removes the folder.
+// kills whatever is left in its process group, and removes the folder; a
+// small shell watchdog stops the master too when the test binary dies
+// without running its cleanups (a `go test -timeout`), so no Cyrus process
+// outlives the test.
 //
 // What Cyrus accepts, measured with github.com/Azure/go-ntlmssp (NTLMv2):
 // the user names "ntlmuser", `EXAMPLE\ntlmuser`, "ntlmuser@EXAMPLE" and

@@ -3,6 +3,7 @@ package cyrustest
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -55,6 +56,7 @@ type Server struct {
 	outPath   string
 	cmd       *exec.Cmd
 	out       *os.File
+	stop      io.WriteCloser // closing it makes the watchdog stop the master
 	exited    chan struct{}
 	closeOnce sync.Once
 }
@@ -316,24 +318,43 @@ func freePorts(n int) ([]int, error) {
 	return ports, nil
 }
 
-// run starts the Cyrus master in the foreground (-D) as a child in its own
-// process group; it drops to the cyrus user itself. Its output goes to a
-// file: a pipe would stay open in its children and keep `go test` waiting.
+// watchdog runs the Cyrus master ($1, with the remaining arguments) and
+// sends it SIGTERM as soon as its own standard input reaches end of file:
+// when Close closes the pipe, or when the test binary dies without running
+// its cleanups (a `go test` timeout). Pdeathsig cannot do this: the kernel
+// clears it when the master switches to the cyrus user. The shell exits
+// with the master.
+const watchdog = `exec 3<&0
+m=$1; shift
+"$m" "$@" 3<&- </dev/null &
+pid=$!
+(read -r _ <&3; kill -TERM "$pid" 2>/dev/null) &
+wait "$pid"`
+
+// run starts the Cyrus master in the foreground (-D) under watchdog, as a
+// child in its own process group; the master drops to the cyrus user
+// itself. Its output goes to a file: a pipe would stay open in its children
+// and keep `go test` waiting.
 func (s *Server) run(master, conf, cyrusConf string) error {
 	out, err := os.Create(s.outPath)
 	if err != nil {
 		return fmt.Errorf("start cyrus master: %w", err)
 	}
-	cmd := exec.Command(master, "-D", "-C", conf, "-M", cyrusConf,
-		"-p", filepath.Join(s.Dir, "master.pid"))
+	cmd := exec.Command("/bin/sh", "-c", watchdog, "cyrustest-watchdog",
+		master, "-D", "-C", conf, "-M", cyrusConf, "-p", filepath.Join(s.Dir, "master.pid"))
 	cmd.Dir = s.Dir
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	stop, err := cmd.StdinPipe()
+	if err != nil {
+		_ = out.Close()
+		return fmt.Errorf("start cyrus master: %w", err)
+	}
 	if err := cmd.Start(); err != nil {
 		_ = out.Close()
 		return fmt.Errorf("start cyrus master: %w", err)
 	}
-	s.cmd, s.out = cmd, out
+	s.cmd, s.out, s.stop = cmd, out, stop
 	go func() {
 		_ = cmd.Wait()
 		close(s.exited)
@@ -342,7 +363,7 @@ func (s *Server) run(master, conf, cyrusConf string) error {
 }
 
 // stopTimeout bounds the wait for the master to exit after SIGTERM before
-// it is killed.
+// it and its process group are killed.
 const stopTimeout = 10 * time.Second
 
 // Close stops Cyrus and removes Dir. When it returns no process of the
@@ -352,14 +373,15 @@ func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		if s.cmd != nil {
 			pid := s.cmd.Process.Pid
-			_ = s.cmd.Process.Signal(syscall.SIGTERM)
+			_ = s.stop.Close() // the watchdog sends the master SIGTERM
 			select {
 			case <-s.exited:
 			case <-time.After(stopTimeout):
 				_ = syscall.Kill(-pid, syscall.SIGKILL)
 				<-s.exited
 			}
-			// The master is gone; stray children (same process group) go too.
+			// The master is gone; stray children and the watchdog's reader
+			// (same process group) go too.
 			_ = syscall.Kill(-pid, syscall.SIGKILL)
 			_ = s.out.Close()
 		}
