@@ -2,11 +2,16 @@ package mailconn
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
+	"strings"
 	"time"
 
+	"github.com/emersion/go-imap/v2/imapclient"
+
 	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/mailconn/pop3"
 )
 
 // Options tune a connection test. The zero value is ready to use.
@@ -23,16 +28,269 @@ type Options struct {
 	Resolver *net.Resolver
 	// Now is the clock used for certificate checks; nil means time.Now.
 	Now func() time.Time
+	// Dial, when not nil, opens the TCP connections instead of a
+	// net.Dialer (tests use it to reach in-process servers). It must honour
+	// ctx.
+	Dial func(ctx context.Context, network, address string) (net.Conn, error)
+	// OAuthMechanism forces the SASL mechanism for auth = "oauth2":
+	// config.MechanismXOAUTH2 or config.MechanismOAUTHBEARER. Empty means
+	// in.OAuth2.Mechanism, else what the server offers (XOAUTH2 first).
+	OAuthMechanism string
 }
+
+// resolveBudget is the longest the DNS lookup may take (it is also at most
+// a third of the whole timeout).
+const resolveBudget = 5 * time.Second
 
 // Test runs the connection test of in, reporting each step to report (which
 // may be nil) as it starts and ends, and returns the result. It blocks until
 // the test ends, the timeout passes or ctx is cancelled; report is called from
-// the calling goroutine's test, never after Test returns.
+// the calling goroutine, never after Test returns.
+//
+// Steps run in the order of the StepID constants. Each step reports
+// StatusRunning and then one final status. A step that does not apply to
+// the configuration (tls with STARTTLS or none; starttls and
+// capabilities_tls with tls or none) reports only StatusSkipped, with the
+// reason in Detail. After a failure the remaining steps are not reported.
+//
+// The DNS lookup has its own deadline (at most 5 s and a third of the
+// timeout); every later step may use what is left of the timeout. A
+// cancelled ctx ends the test at once with Result.Canceled set; no
+// goroutine outlives Test.
 func Test(ctx context.Context, in config.Incoming, opts Options, report func(Event)) Result {
-	_ = ctx
-	_ = in
-	_ = opts
-	_ = report
-	return Result{OK: false, Error: "not implemented"}
+	r := newRunner(ctx, in, opts, report)
+	defer r.close()
+	r.test()
+	return r.result()
+}
+
+// runner holds the state of one test.
+type runner struct {
+	parent context.Context // the caller's context (cancellation)
+	ctx    context.Context // parent bounded by the timeout
+	cancel context.CancelFunc
+	in     config.Incoming
+	opts   Options
+	report func(Event)
+	tr     *tracer
+	total  time.Duration
+	start  time.Time
+
+	raw     net.Conn   // the TCP connection
+	session net.Conn   // what the protocol speaks over: raw, or TLS over raw
+	guard   *guardConn // the reading end the protocol uses; set per phase
+	imapc   *imapclient.Client
+	pop3c   *pop3.Client
+	res     Result
+	done    bool // a step failed: the result is final
+}
+
+func newRunner(ctx context.Context, in config.Incoming, opts Options, report func(Event)) *runner {
+	total := opts.Timeout
+	if total <= 0 {
+		total = in.EffectiveTimeout()
+	}
+	if in.Port == 0 {
+		in.Port = in.EffectivePort()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Resolver == nil {
+		opts.Resolver = net.DefaultResolver
+	}
+	r := &runner{
+		parent: ctx,
+		in:     in,
+		opts:   opts,
+		report: report,
+		total:  total,
+		start:  time.Now(),
+	}
+	r.ctx, r.cancel = context.WithTimeout(ctx, total)
+	r.tr = newTracer(opts.Trace, in.Protocol, secretsOf(in, opts.Secret)...)
+	if r.tr != nil {
+		r.tr.setUser(in.Username)
+	}
+	return r
+}
+
+// secretsOf lists the strings the trace must never show: the secret and
+// every base64 form it can take on the wire.
+func secretsOf(in config.Incoming, secret string) []string {
+	if secret == "" {
+		return nil
+	}
+	out := []string{secret}
+	out = append(out, encodedSecrets(in.Username, secret)...)
+	return out
+}
+
+func (r *runner) close() {
+	if r.imapc != nil {
+		// Close waits for imapclient's reader goroutine to end.
+		_ = r.imapc.Close()
+	}
+	if r.pop3c != nil {
+		_ = r.pop3c.Close()
+	}
+	if r.raw != nil {
+		_ = r.raw.Close()
+	}
+	r.cancel()
+}
+
+func (r *runner) result() Result {
+	res := r.res
+	res.Elapsed = time.Since(r.start)
+	if !r.done {
+		res.OK = true
+	}
+	return res
+}
+
+func (r *runner) emit(e Event) {
+	if r.report != nil {
+		r.report(e)
+	}
+}
+
+// stepState is what a step's function fills in.
+type stepState struct {
+	detail string
+	warn   bool
+	hint   string // with warn
+	field  string // with warn
+}
+
+// warnf marks the step as a warning with a hint and the field it concerns.
+func (s *stepState) warnf(field, hint string) {
+	s.warn = true
+	s.field = field
+	s.hint = hint
+}
+
+// skip reports a step that does not apply.
+func (r *runner) skip(id StepID, title, why string) {
+	r.emit(Event{Step: id, Status: StatusSkipped, Title: title, Detail: why})
+}
+
+// step runs fn as step id under its own deadline. While it runs, the end of
+// the step's context (deadline or cancellation) closes the connection, which
+// unblocks any read or write, including go-imap's. It reports the step's
+// events; on failure it fills the result and returns the error.
+func (r *runner) step(id StepID, title string, budget time.Duration, fn func(ctx context.Context, s *stepState) error) error {
+	if r.done {
+		return errors.New("test already failed")
+	}
+	r.emit(Event{Step: id, Status: StatusRunning, Title: title})
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(r.ctx, budget)
+	defer cancel()
+	var stop func() bool
+	if r.raw != nil {
+		raw := r.raw
+		if d, ok := ctx.Deadline(); ok {
+			_ = raw.SetDeadline(d)
+		}
+		stop = context.AfterFunc(ctx, func() { _ = raw.Close() })
+	}
+	var s stepState
+	err := fn(ctx, &s)
+	if stop != nil && !stop() && err == nil {
+		// The deadline closed the connection just as the step ended.
+		err = ctx.Err()
+	}
+	elapsed := time.Since(start)
+	if err == nil && ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		err = ctx.Err()
+	}
+	if err == nil {
+		st := StatusOK
+		ev := Event{Step: id, Status: st, Title: title, Detail: s.detail, Elapsed: elapsed}
+		if s.warn {
+			ev.Status, ev.Hint, ev.Field = StatusWarn, s.hint, s.field
+		}
+		r.emit(ev)
+		return nil
+	}
+	err = r.explain(ctx, id, budget, err)
+	f := classify(id, err, &r.in, r.guardInfo())
+	ev := Event{Step: id, Status: StatusFail, Title: title, Detail: f.detail, Elapsed: elapsed, Hint: f.hint, Field: f.field}
+	if f.canceled {
+		ev.Hint, ev.Field = "", ""
+	}
+	r.emit(ev)
+	r.done = true
+	r.res = Result{
+		FailedStep: id,
+		Field:      ev.Field,
+		Error:      f.short,
+		Hint:       ev.Hint,
+		Canceled:   f.canceled,
+	}
+	if r.tr != nil {
+		r.tr.note("%s failed: %s", id, f.detail)
+	}
+	return err
+}
+
+// explain replaces an I/O error caused by the end of the step's context with
+// ErrCanceled or a *TimeoutError, keeping the I/O error inside.
+func (r *runner) explain(ctx context.Context, id StepID, budget time.Duration, err error) error {
+	if r.parent.Err() != nil {
+		return ErrCanceled
+	}
+	if ctx.Err() != nil || isTimeout(err) {
+		after := budget
+		if d := time.Until(r.start.Add(r.total)); d < 0 && r.total < after {
+			after = r.total
+		}
+		var te *TimeoutError
+		if errors.As(err, &te) {
+			return err
+		}
+		return &TimeoutError{Step: id, After: after, Err: err}
+	}
+	return err
+}
+
+// guardInfo is what the connection guard saw, for the classifier.
+func (r *runner) guardInfo() connInfo {
+	if r.guard == nil {
+		return connInfo{}
+	}
+	return connInfo{readErr: r.guard.err(), first: r.guard.firstBytes()}
+}
+
+// test runs the steps.
+func (r *runner) test() {
+	addrs, err := r.resolve()
+	if err != nil {
+		return
+	}
+	if err := r.connect(addrs); err != nil {
+		return
+	}
+	if r.in.Security == config.SecurityTLS {
+		if err := r.tlsStep(); err != nil {
+			return
+		}
+	} else {
+		r.skip(StepTLS, "TLS handshake", "security is "+r.in.Security+": no TLS on connect")
+	}
+	switch strings.ToLower(r.in.Protocol) {
+	case config.ProtocolPOP3:
+		r.pop3()
+	default:
+		r.imap()
+	}
+}
+
+func isTimeout(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }

@@ -1,0 +1,151 @@
+package mailconn
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// resolve is step 1: every address of the server name. An IP literal
+// resolves to itself.
+func (r *runner) resolve() ([]netip.Addr, error) {
+	host := strings.TrimSuffix(strings.TrimPrefix(r.in.Server, "["), "]")
+	budget := min(resolveBudget, r.total/3)
+	var addrs []netip.Addr
+	err := r.step(StepResolve, "Look up "+host, budget, func(ctx context.Context, s *stepState) error {
+		if ip, err := netip.ParseAddr(host); err == nil {
+			addrs = []netip.Addr{ip}
+			s.detail = ip.String() + " (an IP address)"
+			return nil
+		}
+		got, err := r.opts.Resolver.LookupNetIP(ctx, "ip", host)
+		if err != nil {
+			return fmt.Errorf("look up %s: %w", host, err)
+		}
+		for _, a := range got {
+			addrs = append(addrs, a.Unmap())
+		}
+		if len(addrs) == 0 {
+			return fmt.Errorf("look up %s: %w", host, ErrNoAddresses)
+		}
+		strs := make([]string, len(addrs))
+		for i, a := range addrs {
+			strs[i] = a.String()
+		}
+		s.detail = strings.Join(strs, ", ")
+		return nil
+	})
+	return addrs, err
+}
+
+// connect is step 2: TCP to each address in turn, each attempt getting an
+// equal share of what is left of the step's deadline (as net.Dialer does).
+func (r *runner) connect(addrs []netip.Addr) error {
+	port := r.in.Port
+	title := fmt.Sprintf("Connect to port %d", port)
+	return r.step(StepConnect, title, r.total, func(ctx context.Context, s *stepState) error {
+		var failed []string
+		var firstErr error
+		for i, a := range addrs {
+			addr := net.JoinHostPort(a.String(), strconv.Itoa(port))
+			actx := ctx
+			if d, ok := ctx.Deadline(); ok && len(addrs)-i > 1 {
+				share := time.Until(d) / time.Duration(len(addrs)-i)
+				var cancel context.CancelFunc
+				actx, cancel = context.WithTimeout(ctx, max(share, 2*time.Second))
+				defer cancel()
+			}
+			c, err := r.dial(actx, addr)
+			if err == nil {
+				r.raw = c
+				s.detail = addr + " answered"
+				if len(failed) > 0 {
+					s.detail += " (" + strings.Join(failed, "; ") + ")"
+				}
+				if r.tr != nil {
+					r.tr.note("connected to %s", addr)
+				}
+				return nil
+			}
+			if ctx.Err() != nil {
+				return fmt.Errorf("connect %s: %w", addr, err)
+			}
+			if firstErr == nil {
+				firstErr = fmt.Errorf("connect %s: %w", addr, err)
+			}
+			failed = append(failed, addr+": "+shortNetError(err))
+		}
+		if len(addrs) > 1 {
+			return fmt.Errorf("%w (also tried %s)", firstErr, strings.Join(failed[1:], "; "))
+		}
+		return firstErr
+	})
+}
+
+func (r *runner) dial(ctx context.Context, addr string) (net.Conn, error) {
+	if r.opts.Dial != nil {
+		return r.opts.Dial(ctx, "tcp", addr)
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, "tcp", addr)
+}
+
+// tlsStep is step 3 for security = tls: the handshake on the new connection.
+func (r *runner) tlsStep() error {
+	return r.step(StepTLS, "TLS handshake", r.total, func(ctx context.Context, s *stepState) error {
+		tc, err := r.handshake(ctx, r.raw, s)
+		if err != nil {
+			return err
+		}
+		r.session = tc
+		return nil
+	})
+}
+
+// handshake runs a TLS client handshake over c with the config's settings
+// and fills the step's detail (and warning) from the certificate check.
+func (r *runner) handshake(ctx context.Context, c net.Conn, s *stepState) (*tls.Conn, error) {
+	cfg, info, err := newTLSConfig(&r.in, r.opts.Now)
+	if err != nil {
+		return nil, err
+	}
+	tc := tls.Client(c, cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return nil, fmt.Errorf("tls handshake: %w", err)
+	}
+	s.detail = info.Detail()
+	if info.Problem != nil {
+		hint, field := info.Problem.Hint()
+		s.warnf(field, hint)
+	}
+	if r.tr != nil {
+		r.tr.note("TLS: %s", s.detail)
+	}
+	return tc, nil
+}
+
+// shortNetError is the short form of a dial error: "connection refused",
+// "timed out", "network unreachable", …
+func shortNetError(err error) string {
+	switch {
+	case isTimeout(err):
+		return "timed out"
+	case errors.Is(err, errConnRefused):
+		return "connection refused"
+	case errors.Is(err, errHostUnreach):
+		return "host unreachable"
+	case errors.Is(err, errNetUnreach):
+		return "network unreachable"
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		return oe.Err.Error()
+	}
+	return err.Error()
+}

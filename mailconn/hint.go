@@ -1,0 +1,324 @@
+package mailconn
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+
+	"github.com/mailsetup/mailsetup/config"
+)
+
+// Errno values the classifier matches with errors.Is.
+var (
+	errConnRefused = syscall.ECONNREFUSED
+	errConnReset   = syscall.ECONNRESET
+	errHostUnreach = syscall.EHOSTUNREACH
+	errNetUnreach  = syscall.ENETUNREACH
+	errBrokenPipe  = syscall.EPIPE
+)
+
+// failure is a classified error: what the step event and the result say.
+type failure struct {
+	short    string // Result.Error: "connection refused", "AUTHENTICATIONFAILED"
+	detail   string // the step's detail: the whole error
+	hint     string // one sentence naming the fix
+	field    string // the config key at fault
+	canceled bool
+}
+
+// connInfo is what the connection guard saw.
+type connInfo struct {
+	readErr error  // the first read error
+	first   []byte // the first bytes the server sent
+}
+
+// classify turns a step's error into a hint and the field at fault, by the
+// error's type (never by its text).
+func classify(id StepID, err error, in *config.Incoming, ci connInfo) failure {
+	f := failure{detail: err.Error()}
+	proto := protoName(in.Protocol)
+	port := in.EffectivePort()
+	var (
+		dnsErr   *net.DNSError
+		certErr  *CertError
+		authErr  *AuthError
+		mechErr  *MechanismNotOfferedError
+		cfgErr   *TLSConfigError
+		folder   *FolderError
+		timeout  *TimeoutError
+		srvErr   *ServerError
+		tlsPlain = isTLSToPlainPort(err)
+	)
+	switch {
+	case errors.Is(err, ErrCanceled):
+		f.short, f.detail, f.canceled = "canceled", "canceled", true
+	case errors.As(err, &cfgErr):
+		f.short, f.field = "bad "+cfgErr.Field, cfgErr.Field
+		f.hint = fmt.Sprintf("Fix %s: %v.", cfgErr.Field, cfgErr.Err)
+	case errors.As(err, &certErr):
+		f.short = certErr.Error()
+		f.hint, f.field = certErr.Hint()
+	case tlsPlain:
+		f.short, f.field = "port speaks plain text, not TLS", FieldSecurity
+		f.hint = fmt.Sprintf("Port %d speaks plain text, not TLS: use security = starttls, or port %d for %s over TLS.",
+			port, config.DefaultPort(in.Protocol, config.SecurityTLS), proto)
+	case errors.As(err, &dnsErr):
+		f.field = FieldServer
+		switch {
+		case dnsErr.IsNotFound:
+			f.short = "no such host"
+			f.hint = fmt.Sprintf("The name %q does not exist in DNS: check the server name.", in.Server)
+		case dnsErr.IsTimeout:
+			f.short = "DNS lookup timed out"
+			f.hint = fmt.Sprintf("The DNS lookup of %q timed out: check the server name and this machine's DNS settings.", in.Server)
+		default:
+			f.short = "DNS lookup failed"
+			f.hint = fmt.Sprintf("The DNS server could not answer for %q: check the server name, or try again later.", in.Server)
+		}
+	case errors.Is(err, ErrNoAddresses):
+		f.short, f.field = "no address", FieldServer
+		f.hint = fmt.Sprintf("The name %q has no IP address: check the server name.", in.Server)
+	case errors.Is(err, errConnRefused):
+		f.short, f.field = "connection refused", FieldPort
+		f.hint = fmt.Sprintf("Nothing accepts connections on port %d: check the port (%s).", port, usualPort(in.Protocol, in.Security))
+	case errors.Is(err, errHostUnreach), errors.Is(err, errNetUnreach):
+		f.short, f.field = "host unreachable", FieldServer
+		f.hint = "There is no network route to the server: check the server name and this machine's network."
+	case errors.As(err, &timeout):
+		f = classifyTimeout(f, id, in, ci)
+	case errors.Is(err, ErrStartTLSNotOffered):
+		f.short, f.field = "STARTTLS not offered", FieldSecurity
+		f.hint = fmt.Sprintf("The server does not offer STARTTLS on port %d: use security = tls (%s over TLS is usually %d).",
+			port, proto, config.DefaultPort(in.Protocol, config.SecurityTLS))
+	case errors.Is(err, ErrDataBeforeTLS):
+		f.short, f.field = "data injected before TLS", FieldSecurity
+		f.hint = "Something on the path sent data before the TLS handshake (a possible attack): use security = tls."
+	case errors.Is(err, ErrStartTLSRefused), errors.Is(err, ErrPreauth):
+		f.short, f.field = "STARTTLS failed", FieldSecurity
+		f.hint = fmt.Sprintf("The server offered STARTTLS but it failed, so no credentials were sent: use security = tls (port %d), or ask the server's admin.",
+			config.DefaultPort(in.Protocol, config.SecurityTLS))
+	case errors.Is(err, ErrLoginDisabled):
+		f.short, f.field = "LOGINDISABLED", FieldSecurity
+		f.hint = "The server refuses passwords before STARTTLS: choose security starttls or tls."
+	case errors.As(err, &mechErr):
+		f.short, f.field = mechErr.Want+" not offered", FieldAuth
+		f.hint = mechHint(mechErr, in)
+	case errors.Is(err, ErrInUse):
+		f.short, f.field = "IN-USE", FieldUsername
+		f.hint = "Another client (often the running Mail Connector) holds the mailbox lock: stop it, or wait until it is done, and test again."
+	case errors.As(err, &authErr):
+		f = classifyAuth(f, authErr, in)
+	case errors.Is(err, ErrNoSecret):
+		f.short, f.field = "no password", FieldPassword
+		f.hint = "No password is set: enter the password, or set password_file, password_env or password_command."
+		if in.Auth == config.AuthOAuth2 {
+			f.short, f.field = "no token", FieldOAuth2
+			f.hint = "No OAuth 2.0 token is stored: sign in with mailsetup oauth2 login."
+		}
+	case errors.As(err, &folder):
+		f.short, f.field = folderShort(folder), FieldMailbox
+		f.hint = folderHint(folder)
+	case errors.Is(err, ErrGreetingRejected):
+		f.short, f.field = "greeting refused", FieldServer
+		f.hint = "The server refused the session at once: it may be overloaded or block this address; try again later or ask its admin."
+	case errors.Is(err, ErrTooMuchData), errors.Is(err, ErrLineTooLong), errors.Is(err, ErrMalformed):
+		f = classifyGarbage(f, err, in, ci)
+	case isClosed(err) || (ci.readErr != nil && isClosed(ci.readErr)):
+		f = classifyClosed(f, id, in, ci)
+	case errors.As(err, &srvErr):
+		f.short, f.field = srvErr.Command+" refused", FieldServer
+		f.hint = "The server refused a command the test needs: see the detail, or ask the server's admin."
+	case id == StepTLS || id == StepStartTLS:
+		f.short, f.field = "TLS handshake failed", FieldSecurity
+		f.hint = "The TLS handshake failed: check security and port; an old server may need a lower tls_min_version."
+		if v := in.TLSMinVersion; v == "1.0" || v == "1.1" {
+			f.field = FieldTLSMinVersion
+			f.hint = "The TLS handshake failed. " + oldTLSNote
+		}
+	default:
+		f.short, f.field = "failed", FieldServer
+		f.hint = "The test failed: see the detail, and run with a trace for the whole conversation."
+	}
+	return f
+}
+
+// isClosed reports whether the server closed (or reset) the connection.
+func isClosed(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, errConnReset) || errors.Is(err, errBrokenPipe) || errors.Is(err, ErrServerClosed)
+}
+
+func classifyTimeout(f failure, id StepID, in *config.Incoming, ci connInfo) failure {
+	port := in.EffectivePort()
+	f.short = "timed out"
+	switch id {
+	case StepResolve:
+		f.field = FieldServer
+		f.hint = fmt.Sprintf("The DNS lookup of %q timed out: check the server name and this machine's DNS settings.", in.Server)
+	case StepConnect:
+		f.field = FieldServer
+		f.hint = fmt.Sprintf("No answer from %s on port %d: a firewall drops the connection, or the server name or port is wrong.", in.Server, port)
+	case StepTLS:
+		f.field = FieldSecurity
+		f.hint = fmt.Sprintf("The TLS handshake got no answer: port %d may not speak TLS; use security = starttls, or check the port.", port)
+	case StepGreeting:
+		f.short = "no greeting"
+		if looksLikeTLSRecord(ci.first) || port == config.DefaultPort(in.Protocol, config.SecurityTLS) {
+			f.field = FieldSecurity
+			f.hint = fmt.Sprintf("The server sent no greeting: port %d speaks TLS; use security = tls.", port)
+		} else {
+			f.field = FieldPort
+			f.hint = fmt.Sprintf("The server accepted the connection but sent no greeting: check that port %d is the %s port (%s), or use security = tls if it speaks TLS.",
+				port, protoName(in.Protocol), usualPort(in.Protocol, in.Security))
+		}
+	default:
+		f.field = FieldTimeout
+		f.hint = "The server stopped answering: try again, or raise the timeout if the link is slow."
+	}
+	return f
+}
+
+func classifyClosed(f failure, id StepID, in *config.Incoming, ci connInfo) failure {
+	f.short = "connection closed by the server"
+	switch id {
+	case StepTLS:
+		f.field = FieldSecurity
+		f.hint = fmt.Sprintf("The server closed the connection during the TLS handshake: port %d may not speak TLS, or it needs another TLS version (tls_min_version).", in.EffectivePort())
+	case StepGreeting:
+		f.field = FieldPort
+		f.hint = fmt.Sprintf("The server closed the connection before greeting: check the port (%s) and the security setting.", usualPort(in.Protocol, in.Security))
+		if port := in.EffectivePort(); port == config.DefaultPort(in.Protocol, config.SecurityTLS) {
+			f.field = FieldSecurity
+			f.hint = fmt.Sprintf("The server closed the connection before greeting: port %d speaks TLS; use security = tls.", port)
+		}
+	default:
+		f.field = FieldServer
+		f.hint = "The server closed the connection: it may limit connections or be overloaded; try again, or ask its admin."
+	}
+	return f
+}
+
+func classifyGarbage(f failure, err error, in *config.Incoming, ci connInfo) failure {
+	port := in.EffectivePort()
+	if looksLikeTLSRecord(ci.first) {
+		f.short, f.field = "port speaks TLS", FieldSecurity
+		f.hint = fmt.Sprintf("Port %d speaks TLS: use security = tls.", port)
+		return f
+	}
+	switch {
+	case errors.Is(err, ErrTooMuchData), errors.Is(err, ErrLineTooLong):
+		f.short = "response too long"
+	default:
+		f.short = "not a " + protoName(in.Protocol) + " server"
+	}
+	f.field = FieldPort
+	f.hint = fmt.Sprintf("The answer on port %d is not %s: check the port (%s).", port, protoName(in.Protocol), usualPort(in.Protocol, in.Security))
+	return f
+}
+
+func classifyAuth(f failure, e *AuthError, in *config.Incoming) failure {
+	f.short = e.Code
+	if f.short == "" {
+		f.short = e.Text
+	}
+	if f.short == "" {
+		f.short = "authentication failed"
+	}
+	f.field = FieldPassword
+	f.hint = "The server rejected the user name or password."
+	switch strings.ToUpper(e.Code) {
+	case "UNAVAILABLE", "SYS/TEMP", "SYS/PERM":
+		f.field = FieldServer
+		f.hint = "The server could not check the credentials right now (a problem on its side): try again later."
+		return f
+	case "AUTHORIZATIONFAILED":
+		f.field = FieldUsername
+		f.hint = "The credentials are valid but may not open this mailbox: check the user name (for a shared mailbox, its address)."
+		return f
+	case "EXPIRED":
+		f.hint = "The password has expired: change it on the server, then enter the new one."
+		return f
+	case "PRIVACYREQUIRED":
+		f.field = FieldSecurity
+		f.hint = "The server wants an encrypted connection for sign-in: choose security starttls or tls."
+		return f
+	}
+	switch in.Auth {
+	case config.AuthOAuth2:
+		f.field = FieldOAuth2
+		f.hint = "The server rejected the OAuth 2.0 token: sign in again with mailsetup oauth2 login, and check the user name and the app's mail permission."
+	case config.AuthSPA:
+		f.hint = "The server rejected the user name or password (for SPA try DOMAIN\\user or user@domain)."
+	}
+	return f
+}
+
+func mechHint(e *MechanismNotOfferedError, in *config.Incoming) string {
+	offered := "nothing"
+	if len(e.Offered) > 0 {
+		offered = strings.Join(e.Offered, " ")
+	}
+	var s string
+	switch in.Auth {
+	case config.AuthSPA:
+		s = "The server does not offer SPA (NTLM); it offers " + offered + ": turn SPA off (auth = password)"
+	case config.AuthOAuth2:
+		s = "The server does not offer OAuth 2.0 (XOAUTH2 or OAUTHBEARER); it offers " + offered + ": use auth = password"
+	default:
+		s = "The server does not offer " + e.Want + "; it offers " + offered + ": choose another auth"
+	}
+	if e.LaterAfterTLS {
+		s += ", or use security = starttls (it may offer more after STARTTLS)"
+	}
+	return s + "."
+}
+
+func folderShort(e *FolderError) string {
+	if e.Code != "" {
+		return e.Code
+	}
+	return "no folder " + e.Name
+}
+
+func folderHint(e *FolderError) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "No folder %q", e.Name)
+	if e.Separator != 0 && isSeparatorSwap(e.Name, e.Suggestions, e.Separator) {
+		fmt.Fprintf(&b, "; this server uses %q as separator", string(e.Separator))
+	}
+	if len(e.Suggestions) == 0 {
+		b.WriteString(": check the mailbox name (INBOX always exists).")
+		return b.String()
+	}
+	b.WriteString(": did you mean ")
+	for i, s := range e.Suggestions {
+		if i > 0 {
+			b.WriteString(" or ")
+		}
+		fmt.Fprintf(&b, "%q", s)
+	}
+	b.WriteString("?")
+	return b.String()
+}
+
+// protoName is the protocol as admins write it.
+func protoName(p string) string {
+	if strings.EqualFold(p, config.ProtocolPOP3) {
+		return "POP3"
+	}
+	return "IMAP"
+}
+
+// usualPort names the usual port for the protocol and security, e.g. "IMAP
+// over TLS is usually 993".
+func usualPort(protocol, security string) string {
+	p := protoName(protocol)
+	if security == config.SecurityTLS {
+		return fmt.Sprintf("%s over TLS is usually %d", p, config.DefaultPort(protocol, security))
+	}
+	return fmt.Sprintf("%s is usually %d, or %d with security = tls", p,
+		config.DefaultPort(protocol, security), config.DefaultPort(protocol, config.SecurityTLS))
+}

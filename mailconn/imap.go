@@ -1,0 +1,323 @@
+package mailconn
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/mailsetup/mailsetup/config"
+)
+
+// The IMAP session: greeting, CAPABILITY and STARTTLS are spoken here over a
+// bounded line reader on the connection we dialled, so that capabilities
+// are checked before STARTTLS (imapclient.NewStartTLS sends it blindly), the
+// upgrade uses our tls.Config under the step's context, and bytes injected
+// after the STARTTLS reply are detected. The session is then handed to
+// go-imap's imapclient for authentication and the mailbox queries.
+
+// imapConn is the pre-authentication state of an IMAP session.
+type imapConn struct {
+	lr      *lineReader
+	w       net.Conn // where commands go (traced)
+	tag     int
+	caps    []string // as the server spelled them
+	preauth bool
+	plain   bool // no TLS yet
+}
+
+// imapResp is one parsed response line.
+type imapResp struct {
+	tag  string // "*", "+" or the command tag
+	typ  string // upper-cased: OK, NO, BAD, BYE, PREAUTH, CAPABILITY, …
+	code string // response code without brackets, upper-cased: CAPABILITY, ALERT, …
+	args string // the code's arguments
+	text string // the human-readable rest
+	rest string // for untagged data: everything after the type
+}
+
+// startPlain prepares the protocol layer over r.session (raw or TLS): the
+// trace and the byte guard.
+func (r *runner) startSession(limit int64) net.Conn {
+	c := r.session
+	if r.tr != nil {
+		c = r.tr.wrap(c)
+	}
+	r.guard = newGuardConn(c, limit)
+	return r.guard
+}
+
+func (r *runner) imap() {
+	if r.session == nil {
+		r.session = r.raw
+	}
+	ic := &imapConn{plain: r.in.Security != config.SecurityTLS}
+	ic.w = r.startSession(maxPreAuthBytes)
+	ic.lr = newLineReader(ic.w, maxPreAuthLine)
+
+	// 4. greeting
+	err := r.step(StepGreeting, "Server greeting", r.total, func(ctx context.Context, s *stepState) error {
+		resp, err := ic.read()
+		if err != nil {
+			return fmt.Errorf("greeting: %w", err)
+		}
+		if resp.tag != "*" {
+			return fmt.Errorf("greeting: %w: %s", ErrMalformed, sample(resp.tag+" "+resp.typ+" "+resp.rest))
+		}
+		switch resp.typ {
+		case "OK":
+		case "PREAUTH":
+			ic.preauth = true
+		case "BYE":
+			return fmt.Errorf("greeting: %w: %s", ErrGreetingRejected, sample(resp.text))
+		default:
+			return fmt.Errorf("greeting: %w: %s", ErrMalformed, sample(resp.typ+" "+resp.rest))
+		}
+		if resp.code == "CAPABILITY" {
+			ic.caps = strings.Fields(resp.args)
+		}
+		s.detail = sample(resp.text)
+		return nil
+	})
+	if err != nil {
+		return
+	}
+
+	// 5. capabilities
+	if err := r.imapCaps(ic, StepCapabilities, "Capabilities", ic.caps != nil); err != nil {
+		return
+	}
+
+	// 6. starttls, 7. capabilities after TLS
+	if err := r.imapStartTLS(ic); err != nil {
+		return
+	}
+
+	r.imapSession(ic)
+}
+
+// imapCaps is a capabilities step: from the greeting when it had them, else
+// by CAPABILITY.
+func (r *runner) imapCaps(ic *imapConn, id StepID, title string, fromGreeting bool) error {
+	return r.step(id, title, r.total, func(ctx context.Context, s *stepState) error {
+		if fromGreeting {
+			s.detail = strings.Join(ic.caps, " ") + " (from the greeting)"
+			return nil
+		}
+		resp, err := ic.command("CAPABILITY", func(u imapResp) {
+			if u.typ == "CAPABILITY" {
+				ic.caps = strings.Fields(u.rest)
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("capability: %w", err)
+		}
+		if resp.typ != "OK" {
+			return &ServerError{Command: "CAPABILITY", Code: resp.code, Text: sample(resp.text)}
+		}
+		if resp.code == "CAPABILITY" {
+			ic.caps = strings.Fields(resp.args)
+		}
+		s.detail = strings.Join(ic.caps, " ")
+		return nil
+	})
+}
+
+// imapStartTLS runs the starttls and capabilities_tls steps as the security
+// mode asks.
+func (r *runner) imapStartTLS(ic *imapConn) error {
+	const title, capsTitle = "STARTTLS", "Capabilities after STARTTLS"
+	offered := hasCap(ic.caps, "STARTTLS")
+	switch r.in.Security {
+	case config.SecurityTLS, config.SecurityNone:
+		r.skip(StepStartTLS, title, "security is "+r.in.Security)
+		r.skip(StepCapabilitiesTLS, capsTitle, "security is "+r.in.Security)
+		return nil
+	case config.SecurityStartTLSIfAvailable:
+		if !offered {
+			err := r.step(StepStartTLS, title, r.total, func(ctx context.Context, s *stepState) error {
+				if ic.preauth {
+					s.detail = "the server sent PREAUTH: no STARTTLS possible; continuing in plain text"
+				} else {
+					s.detail = "not offered: continuing in plain text"
+				}
+				s.warnf(FieldSecurity, "Anyone on the network path can read this session and downgrade it: use security = tls or starttls if the server supports them.")
+				return nil
+			})
+			r.skip(StepCapabilitiesTLS, capsTitle, "no STARTTLS")
+			return err
+		}
+	}
+	err := r.step(StepStartTLS, title, r.total, func(ctx context.Context, s *stepState) error {
+		if ic.preauth {
+			return fmt.Errorf("starttls: %w", ErrPreauth)
+		}
+		if !offered {
+			return fmt.Errorf("starttls: %w (capabilities: %s)", ErrStartTLSNotOffered, strings.Join(ic.caps, " "))
+		}
+		resp, err := ic.command("STARTTLS", nil)
+		if err != nil {
+			return fmt.Errorf("starttls: %w", err)
+		}
+		if resp.typ != "OK" {
+			return fmt.Errorf("starttls: %w: %s %s", ErrStartTLSRefused, resp.typ, sample(resp.text))
+		}
+		if extra := ic.lr.buffered(); len(extra) > 0 {
+			return fmt.Errorf("starttls: %w: %s", ErrDataBeforeTLS, sample(string(extra)))
+		}
+		tc, err := r.handshake(ctx, r.raw, s)
+		if err != nil {
+			return fmt.Errorf("starttls: %w: %w", ErrStartTLSRefused, err)
+		}
+		r.session = tc
+		ic.w = r.startSession(maxPreAuthBytes)
+		ic.lr = newLineReader(ic.w, maxPreAuthLine)
+		ic.caps = nil
+		ic.plain = false
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return r.imapCaps(ic, StepCapabilitiesTLS, capsTitle, false)
+}
+
+// command sends a command with a fresh tag and reads until its tagged
+// reply, handing untagged responses to untagged.
+func (ic *imapConn) command(cmd string, untagged func(imapResp)) (imapResp, error) {
+	ic.tag++
+	tag := "A" + strconv.Itoa(ic.tag)
+	if _, err := ic.w.Write([]byte(tag + " " + cmd + "\r\n")); err != nil {
+		return imapResp{}, err
+	}
+	for {
+		resp, err := ic.read()
+		if err != nil {
+			return resp, err
+		}
+		switch {
+		case resp.tag == tag:
+			return resp, nil
+		case resp.tag == "*" && resp.typ == "BYE":
+			return resp, fmt.Errorf("%w: BYE %s", ErrServerClosed, sample(resp.text))
+		case resp.tag == "*":
+			if untagged != nil {
+				untagged(resp)
+			}
+		default:
+			return resp, fmt.Errorf("%w: unexpected %s", ErrMalformed, sample(resp.tag+" "+resp.typ))
+		}
+	}
+}
+
+// read reads and parses one response line.
+func (ic *imapConn) read() (imapResp, error) {
+	line, err := ic.lr.readLine()
+	if err != nil {
+		return imapResp{}, err
+	}
+	return parseIMAPResp(line)
+}
+
+// parseIMAPResp parses a response line as far as the pre-authentication
+// commands need: tag, type, response code and text.
+func parseIMAPResp(line []byte) (imapResp, error) {
+	s := string(line)
+	tag, rest, ok := strings.Cut(s, " ")
+	if !ok || !isIMAPTag(tag) {
+		return imapResp{}, fmt.Errorf("%w: %s", ErrMalformed, sample(s))
+	}
+	var r imapResp
+	r.tag = tag
+	if tag == "+" {
+		r.text = rest
+		return r, nil
+	}
+	typ, rest, _ := strings.Cut(rest, " ")
+	if typ == "" || !isAtom(typ) {
+		return imapResp{}, fmt.Errorf("%w: %s", ErrMalformed, sample(s))
+	}
+	r.typ = strings.ToUpper(typ)
+	r.rest = rest
+	switch r.typ {
+	case "OK", "NO", "BAD", "BYE", "PREAUTH":
+		r.text = rest
+		if strings.HasPrefix(rest, "[") {
+			end := strings.IndexByte(rest, ']')
+			if end < 0 {
+				return imapResp{}, fmt.Errorf("%w: %s", ErrMalformed, sample(s))
+			}
+			code, args, _ := strings.Cut(rest[1:end], " ")
+			r.code, r.args = strings.ToUpper(code), args
+			r.text = strings.TrimSpace(rest[end+1:])
+		}
+	}
+	return r, nil
+}
+
+func isIMAPTag(s string) bool {
+	return s == "*" || s == "+" || isAtom(s)
+}
+
+// isAtom reports whether s is a non-empty IMAP atom (loosely: printable
+// ASCII without specials).
+func isAtom(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`(){%*"\]`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// hasCap reports whether caps lists name (case-insensitively).
+func hasCap(caps []string, name string) bool {
+	for _, c := range caps {
+		if strings.EqualFold(c, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// authMechs lists the AUTH= mechanisms of caps, upper-cased.
+func authMechs(caps []string) []string {
+	var out []string
+	for _, c := range caps {
+		if len(c) > 5 && strings.EqualFold(c[:5], "AUTH=") {
+			out = append(out, strings.ToUpper(c[5:]))
+		}
+	}
+	return out
+}
+
+// sample makes server text safe and short for a detail line: control
+// characters and invalid UTF-8 become '?', and it is cut at 120 characters.
+func sample(s string) string {
+	const maxLen = 120
+	var b strings.Builder
+	n := 0
+	for i, r := range s {
+		if n == maxLen {
+			b.WriteString("…")
+			break
+		}
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size <= 1 {
+				r = '?'
+			}
+		}
+		if r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			r = '?'
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
+}

@@ -1,0 +1,188 @@
+package mailconn
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-sasl"
+
+	"github.com/mailsetup/mailsetup/config"
+)
+
+// imapSession hands the connection to imapclient and runs the
+// authenticate, mailbox and logout steps.
+func (r *runner) imapSession(ic *imapConn) {
+	// imapclient expects to read a greeting: give it one that carries the
+	// capabilities we already know (so it asks for none), followed by
+	// anything the server sent that we have not read yet.
+	greet := "* OK [CAPABILITY " + strings.Join(atomsOnly(ic.caps), " ") + "] ready\r\n"
+	if ic.preauth {
+		greet = "* PREAUTH [CAPABILITY " + strings.Join(atomsOnly(ic.caps), " ") + "] ready\r\n"
+	}
+	r.guard.setLimit(maxSessionBytes)
+	pc := prefixConn{Conn: r.guard, r: io.MultiReader(strings.NewReader(greet), bytes.NewReader(ic.lr.buffered()), r.guard)}
+	c := imapclient.New(pc, &imapclient.Options{})
+	r.imapc = c
+
+	if err := r.imapAuthStep(c, ic); err != nil {
+		return
+	}
+	if err := r.imapMailboxStep(c); err != nil {
+		return
+	}
+	r.imapLogoutStep(c)
+}
+
+// imapErr gives an imapclient error its cause: imapclient reports I/O
+// failures as text, so the guard's first read error is wrapped in.
+func (r *runner) imapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ie *imap.Error
+	if errors.As(err, &ie) {
+		return err
+	}
+	if g := r.guard; g != nil {
+		if gerr := g.err(); gerr != nil && !errors.Is(err, gerr) {
+			return fmt.Errorf("%v: %w", err, gerr)
+		}
+	}
+	return err
+}
+
+// imapAuthStep is step 8 for IMAP.
+func (r *runner) imapAuthStep(c *imapclient.Client, ic *imapConn) error {
+	title := "Sign in as " + r.in.Username
+	return r.step(StepAuthenticate, title, r.total, func(ctx context.Context, s *stepState) error {
+		if ic.preauth {
+			s.detail = "the server pre-authenticated the session (PREAUTH)"
+			return nil
+		}
+		if r.opts.Secret == "" {
+			return ErrNoSecret
+		}
+		mechs := authMechs(ic.caps)
+		loginDisabled := hasCap(ic.caps, "LOGINDISABLED")
+		offered := mechs
+		if !loginDisabled && !hasCap(mechs, mechLogin) {
+			offered = append(offered[:len(offered):len(offered)], mechLogin)
+		}
+		var (
+			client sasl.Client
+			mech   string
+		)
+		switch r.in.Auth {
+		case config.AuthSPA:
+			if !hasCap(mechs, mechNTLM) {
+				return &MechanismNotOfferedError{Want: "SPA (NTLM)", Offered: offered,
+					LaterAfterTLS: ic.plain && hasCap(ic.caps, "STARTTLS")}
+			}
+			mech = mechNTLM
+			client = &ntlmClient{user: r.in.Username, password: r.opts.Secret, onBlob: r.addSecret}
+		case config.AuthOAuth2:
+			m, ok := chooseOAuthMech(r.oauthMechanism(), mechs)
+			if !ok {
+				return &MechanismNotOfferedError{Want: m, Offered: offered,
+					LaterAfterTLS: ic.plain && hasCap(ic.caps, "STARTTLS")}
+			}
+			mech = m
+			client = r.oauthClient(m)
+		default:
+			switch {
+			case hasCap(mechs, mechPlain):
+				mech = mechPlain
+				client = sasl.NewPlainClient("", r.in.Username, r.opts.Secret)
+			case loginDisabled:
+				return fmt.Errorf("login: %w", ErrLoginDisabled)
+			default:
+				mech = "LOGIN command"
+			}
+		}
+		var err error
+		if client != nil {
+			err = c.Authenticate(client)
+			s.detail = "AUTHENTICATE " + mech
+			if hasCap(ic.caps, "SASL-IR") && mech != mechNTLM {
+				s.detail += " (SASL-IR)"
+			}
+		} else {
+			err = c.Login(r.in.Username, r.opts.Secret).Wait()
+			s.detail = "LOGIN"
+		}
+		if err != nil {
+			var ie *imap.Error
+			if errors.As(err, &ie) {
+				ae := &AuthError{Mechanism: mech, Code: string(ie.Code), Text: sample(ie.Text)}
+				if of := oauthFailure(client); of != nil && ae.Text == "" {
+					ae.Text = of.String()
+				}
+				return ae
+			}
+			return r.imapErr(fmt.Errorf("authenticate %s: %w", mech, err))
+		}
+		s.detail += " as " + r.in.Username
+		r.plainWarning(s, ic.plain)
+		return nil
+	})
+}
+
+// plainWarning marks the authenticate step as a warning when the
+// credentials went over a plain-text connection.
+func (r *runner) plainWarning(s *stepState, plain bool) {
+	if !plain {
+		return
+	}
+	s.detail += "; the credentials went over the network unencrypted"
+	if r.in.Security == config.SecurityNone {
+		s.warnf(FieldSecurity, "Use security = tls or starttls so that the password is encrypted.")
+	} else {
+		s.warnf(FieldSecurity, "The server does not offer STARTTLS, so the password went unencrypted: use security = tls if the server supports it.")
+	}
+}
+
+func (r *runner) addSecret(s string) {
+	if r.tr != nil {
+		r.tr.addSecret(s)
+	}
+}
+
+// oauthMechanism is the forced OAuth mechanism, if any.
+func (r *runner) oauthMechanism() string {
+	if r.opts.OAuthMechanism != "" {
+		return r.opts.OAuthMechanism
+	}
+	if r.in.OAuth2 != nil {
+		return r.in.OAuth2.Mechanism
+	}
+	return ""
+}
+
+func (r *runner) oauthClient(mech string) sasl.Client {
+	if mech == mechOAUTHBEARER {
+		c := newOAuthBearerClient(r.in.Username, r.opts.Secret, r.in.Server, r.in.Port)
+		if _, ir, err := c.Start(); err == nil {
+			r.addSecret(b64(ir))
+		}
+		return c
+	}
+	return &xoauth2Client{user: r.in.Username, token: r.opts.Secret}
+}
+
+// atomsOnly drops capability names that are not atoms, so that the
+// synthetic greeting stays parseable.
+func atomsOnly(caps []string) []string {
+	out := make([]string, 0, len(caps))
+	for _, c := range caps {
+		if isAtom(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -1,0 +1,143 @@
+package mailconn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+)
+
+// logoutBudget bounds the logout step: LOGOUT is sent, its reply is not
+// awaited.
+const logoutBudget = 3 * time.Second
+
+// imapMailboxStep is step 9 for IMAP: the delimiter (LIST "" ""), EXAMINE
+// (read-only: no flag changes), the unseen count (ESEARCH COUNT, else
+// SEARCH UNSEEN) and the oldest message's date (FETCH 1 INTERNALDATE), all
+// pipelined in one round trip. A folder that cannot be opened costs one
+// more: LIST "" "*" for the suggestions.
+func (r *runner) imapMailboxStep(c *imapclient.Client) error {
+	name := r.in.EffectiveMailbox()
+	return r.step(StepMailbox, "Open folder "+name, r.total, func(ctx context.Context, s *stepState) error {
+		caps := c.Caps()
+		list := c.List("", "", nil)
+		sel := c.Select(name, &imap.SelectOptions{ReadOnly: true})
+		unseenCrit := &imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagSeen}}
+		var searchOpts *imap.SearchOptions
+		if caps.Has(imap.CapESearch) || caps.Has(imap.CapIMAP4rev2) {
+			searchOpts = &imap.SearchOptions{ReturnCount: true}
+		}
+		search := c.Search(unseenCrit, searchOpts)
+		fetch := c.Fetch(imap.SeqSetNum(1), &imap.FetchOptions{InternalDate: true})
+
+		var delim rune
+		boxes, listErr := list.Collect()
+		for _, b := range boxes {
+			delim = b.Delim
+		}
+		selData, selErr := sel.Wait()
+		searchData, searchErr := search.Wait()
+		msgs, fetchErr := fetch.Collect()
+
+		if selErr != nil {
+			var ie *imap.Error
+			if !errors.As(selErr, &ie) {
+				return r.imapErr(fmt.Errorf("examine %q: %w", name, selErr))
+			}
+			fe := &FolderError{Name: name, Code: string(ie.Code), Text: sample(ie.Text), Separator: delim}
+			all, err := c.List("", "*", nil).Collect()
+			if err != nil {
+				if !isIMAPError(err) {
+					return r.imapErr(fmt.Errorf("list: %w", err))
+				}
+			}
+			var names []string
+			for _, b := range all {
+				if b.Delim != 0 {
+					fe.Separator = b.Delim
+				}
+				if hasAttr(b.Attrs, imap.MailboxAttrNoSelect) || hasAttr(b.Attrs, imap.MailboxAttrNonExistent) {
+					continue
+				}
+				names = append(names, b.Mailbox)
+			}
+			fe.Suggestions = suggestFolders(name, sortedUnique(names), fe.Separator)
+			return fe
+		}
+		if listErr != nil && !isIMAPError(listErr) {
+			return r.imapErr(fmt.Errorf("list: %w", listErr))
+		}
+
+		var parts []string
+		parts = append(parts, plural(int64(selData.NumMessages), "message"))
+		switch {
+		case searchErr != nil:
+			if !isIMAPError(searchErr) {
+				return r.imapErr(fmt.Errorf("search: %w", searchErr))
+			}
+			parts = append(parts, "unseen unknown")
+		case searchOpts != nil:
+			parts = append(parts, fmt.Sprintf("%d unseen", searchData.Count))
+		default:
+			parts = append(parts, fmt.Sprintf("%d unseen", len(searchData.AllSeqNums())))
+		}
+		if fetchErr != nil && !isIMAPError(fetchErr) {
+			return r.imapErr(fmt.Errorf("fetch: %w", fetchErr))
+		}
+		if selData.NumMessages > 0 && len(msgs) > 0 {
+			if d := oldestDate(msgs[0]); !d.IsZero() {
+				parts = append(parts, "oldest "+d.Format("2006-01-02"))
+			}
+		}
+		s.detail = fmt.Sprintf("%s: %s", name, strings.Join(parts, ", "))
+		if delim != 0 {
+			s.detail += fmt.Sprintf("; separator %q", string(delim))
+		}
+		return nil
+	})
+}
+
+// imapLogoutStep is step 10 for IMAP: LOGOUT without waiting for the reply
+// (no extra round trip), then close.
+func (r *runner) imapLogoutStep(c *imapclient.Client) {
+	_ = r.step(StepLogout, "Log out", min(logoutBudget, r.total), func(ctx context.Context, s *stepState) error {
+		_ = c.Logout()
+		s.detail = "LOGOUT sent"
+		return nil
+	})
+}
+
+func oldestDate(m *imapclient.FetchMessageBuffer) time.Time {
+	if !m.InternalDate.IsZero() {
+		return m.InternalDate
+	}
+	if m.Envelope != nil {
+		return m.Envelope.Date
+	}
+	return time.Time{}
+}
+
+func isIMAPError(err error) bool {
+	var ie *imap.Error
+	return errors.As(err, &ie)
+}
+
+func hasAttr(attrs []imap.MailboxAttr, a imap.MailboxAttr) bool {
+	for _, x := range attrs {
+		if strings.EqualFold(string(x), string(a)) {
+			return true
+		}
+	}
+	return false
+}
+
+func plural(n int64, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}

@@ -1,0 +1,301 @@
+package mailconn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/emersion/go-sasl"
+
+	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/mailconn/pop3"
+)
+
+// pop3State is what the POP3 steps share.
+type pop3State struct {
+	c     *pop3.Client
+	caps  []string // nil: the server has no CAPA
+	plain bool
+}
+
+// pop3 runs steps 4 to 10 for POP3 with package pop3.
+func (r *runner) pop3() {
+	if r.session == nil {
+		r.session = r.raw
+	}
+	// The guard sits under any STLS TLS layer (package pop3 upgrades the
+	// connection it was given), so it sees the server's first bytes as
+	// sent; the trace comes from package pop3's line transcript.
+	r.guard = newGuardConn(r.session, maxSessionBytes)
+	st := &pop3State{plain: r.in.Security != config.SecurityTLS}
+	opts := &pop3.Options{Trace: r.pop3Trace()}
+
+	err := r.step(StepGreeting, "Server greeting", r.total, func(ctx context.Context, s *stepState) error {
+		c, err := pop3.NewClient(ctx, r.guard, opts)
+		if err != nil {
+			var pe *pop3.Error
+			if errors.As(err, &pe) {
+				return fmt.Errorf("greeting: %w: %s", ErrGreetingRejected, sample(pe.Text))
+			}
+			return pop3Err(err)
+		}
+		st.c = c
+		r.pop3c = c
+		s.detail = sample(c.Greeting())
+		return nil
+	})
+	if err != nil {
+		return
+	}
+	if err := r.pop3Capa(st, StepCapabilities, "Capabilities"); err != nil {
+		return
+	}
+	if err := r.pop3StartTLS(st); err != nil {
+		return
+	}
+	if err := r.pop3Auth(st); err != nil {
+		return
+	}
+	if err := r.pop3Mailbox(st); err != nil {
+		return
+	}
+	_ = r.step(StepLogout, "Log out", min(logoutBudget, r.total), func(ctx context.Context, s *stepState) error {
+		_ = st.c.QuitNoWait()
+		s.detail = "QUIT sent"
+		return nil
+	})
+}
+
+// pop3Err maps package pop3's sentinels to ours, keeping the original
+// inside.
+func pop3Err(err error) error {
+	switch {
+	case errors.Is(err, pop3.ErrLineTooLong), errors.Is(err, pop3.ErrResponseTooLong):
+		return fmt.Errorf("%w: %w", ErrLineTooLong, err)
+	case errors.Is(err, pop3.ErrMalformed):
+		return fmt.Errorf("%w: %w", ErrMalformed, err)
+	case errors.Is(err, pop3.ErrDataBeforeTLS):
+		return fmt.Errorf("%w: %w", ErrDataBeforeTLS, err)
+	}
+	return err
+}
+
+func (r *runner) pop3Capa(st *pop3State, id StepID, title string) error {
+	return r.step(id, title, r.total, func(ctx context.Context, s *stepState) error {
+		caps, err := st.c.Capa(ctx)
+		if err != nil {
+			var pe *pop3.Error
+			if errors.As(err, &pe) {
+				st.caps = nil
+				s.detail = "the server does not support CAPA; USER/PASS assumed"
+				return nil
+			}
+			return pop3Err(err)
+		}
+		st.caps = caps
+		s.detail = strings.Join(caps, ", ")
+		return nil
+	})
+}
+
+func (r *runner) pop3StartTLS(st *pop3State) error {
+	const title, capsTitle = "STARTTLS", "Capabilities after STARTTLS"
+	_, offered := pop3.CapaArgs(st.caps, "STLS")
+	switch r.in.Security {
+	case config.SecurityTLS, config.SecurityNone:
+		r.skip(StepStartTLS, title, "security is "+r.in.Security)
+		r.skip(StepCapabilitiesTLS, capsTitle, "security is "+r.in.Security)
+		return nil
+	case config.SecurityStartTLSIfAvailable:
+		if !offered {
+			err := r.step(StepStartTLS, title, r.total, func(ctx context.Context, s *stepState) error {
+				s.detail = "STLS not offered: continuing in plain text"
+				s.warnf(FieldSecurity, "Anyone on the network path can read this session and downgrade it: use security = tls or starttls if the server supports them.")
+				return nil
+			})
+			r.skip(StepCapabilitiesTLS, capsTitle, "no STARTTLS")
+			return err
+		}
+	}
+	err := r.step(StepStartTLS, title, r.total, func(ctx context.Context, s *stepState) error {
+		if !offered {
+			return fmt.Errorf("stls: %w (capabilities: %s)", ErrStartTLSNotOffered, strings.Join(st.caps, ", "))
+		}
+		cfg, info, err := newTLSConfig(&r.in, r.opts.Now)
+		if err != nil {
+			return err
+		}
+		if _, err := st.c.StartTLS(ctx, cfg); err != nil {
+			return fmt.Errorf("stls: %w: %w", ErrStartTLSRefused, pop3Err(err))
+		}
+		s.detail = info.Detail()
+		if info.Problem != nil {
+			hint, field := info.Problem.Hint()
+			s.warnf(field, hint)
+		}
+		st.plain = false
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return r.pop3Capa(st, StepCapabilitiesTLS, capsTitle)
+}
+
+func (r *runner) pop3Auth(st *pop3State) error {
+	return r.step(StepAuthenticate, "Sign in as "+r.in.Username, r.total, func(ctx context.Context, s *stepState) error {
+		if r.opts.Secret == "" {
+			return ErrNoSecret
+		}
+		mechs, _ := pop3.CapaArgs(st.caps, "SASL")
+		for i := range mechs {
+			mechs[i] = strings.ToUpper(mechs[i])
+		}
+		_, hasUser := pop3.CapaArgs(st.caps, "USER")
+		userOK := hasUser || st.caps == nil
+		offered := mechs
+		if hasUser {
+			offered = append(offered[:len(offered):len(offered)], "USER")
+		}
+		laterTLS := false
+		if _, stls := pop3.CapaArgs(st.caps, "STLS"); stls && st.plain {
+			laterTLS = true
+		}
+		var (
+			client sasl.Client
+			mech   string
+		)
+		switch r.in.Auth {
+		case config.AuthSPA:
+			if !hasCap(mechs, mechNTLM) {
+				return &MechanismNotOfferedError{Want: "SPA (NTLM)", Offered: offered, LaterAfterTLS: laterTLS}
+			}
+			mech, client = mechNTLM, &ntlmClient{user: r.in.Username, password: r.opts.Secret, onBlob: r.addSecret}
+		case config.AuthOAuth2:
+			m, ok := chooseOAuthMech(r.oauthMechanism(), mechs)
+			if !ok {
+				return &MechanismNotOfferedError{Want: m, Offered: offered, LaterAfterTLS: laterTLS}
+			}
+			mech, client = m, r.oauthClient(m)
+		default:
+			switch {
+			case hasCap(mechs, mechPlain):
+				mech, client = mechPlain, sasl.NewPlainClient("", r.in.Username, r.opts.Secret)
+			case userOK:
+				mech = "USER/PASS"
+			case hasCap(mechs, mechLogin):
+				mech, client = mechLogin, sasl.NewLoginClient(r.in.Username, r.opts.Secret)
+			case st.plain:
+				return fmt.Errorf("user: %w", ErrLoginDisabled)
+			default:
+				return &MechanismNotOfferedError{Want: "PLAIN, LOGIN or USER", Offered: offered}
+			}
+		}
+		var err error
+		if client != nil {
+			err = st.c.Auth(ctx, client)
+			s.detail = "AUTH " + mech
+		} else {
+			err = st.c.Login(ctx, r.in.Username, r.opts.Secret)
+			s.detail = "USER/PASS"
+		}
+		if err != nil {
+			var pe *pop3.Error
+			if errors.As(err, &pe) {
+				if strings.EqualFold(pe.Code, "IN-USE") {
+					return fmt.Errorf("%w: %s", ErrInUse, sample(pe.Text))
+				}
+				ae := &AuthError{Mechanism: mech, Code: pe.Code, Text: sample(pe.Text)}
+				if of := oauthFailure(client); of != nil && ae.Text == "" {
+					ae.Text = of.String()
+				}
+				return ae
+			}
+			return pop3Err(err)
+		}
+		s.detail += " as " + r.in.Username
+		r.plainWarning(s, st.plain)
+		return nil
+	})
+}
+
+// pop3Mailbox is step 9 for POP3: STAT, and a UIDL probe (UIDL 1, or UIDL
+// of the empty list).
+func (r *runner) pop3Mailbox(st *pop3State) error {
+	return r.step(StepMailbox, "Mailbox", r.total, func(ctx context.Context, s *stepState) error {
+		n, size, err := st.c.Stat(ctx)
+		if err != nil {
+			var pe *pop3.Error
+			if errors.As(err, &pe) {
+				if strings.EqualFold(pe.Code, "IN-USE") {
+					return fmt.Errorf("%w: %s", ErrInUse, sample(pe.Text))
+				}
+				return &ServerError{Command: "STAT", Code: pe.Code, Text: sample(pe.Text)}
+			}
+			return pop3Err(err)
+		}
+		s.detail = fmt.Sprintf("%s, %s", plural(int64(n), "message"), humanBytes(size))
+		if n > 0 {
+			_, err = st.c.UIDL(ctx, 1)
+		} else {
+			_, err = st.c.UIDLAll(ctx)
+		}
+		if err != nil {
+			var pe *pop3.Error
+			if !errors.As(err, &pe) {
+				return pop3Err(err)
+			}
+			s.detail += "; no UIDL"
+			s.warnf(FieldProtocol, "The server does not support UIDL, so the connector cannot tell old messages from new: use IMAP if the server offers it.")
+		} else {
+			s.detail += "; UIDL supported"
+		}
+		if mb := r.in.Mailbox; mb != "" && !strings.EqualFold(mb, config.DefaultMailbox) {
+			s.detail += "; POP3 has no folders (mailbox ignored)"
+		}
+		return nil
+	})
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n < 1024:
+		return fmt.Sprintf("%d bytes", n)
+	case n < 1024*1024:
+		return fmt.Sprintf("%.1f KiB", float64(n)/1024)
+	case n < 1024*1024*1024:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1024*1024))
+	default:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1024*1024*1024))
+	}
+}
+
+// pop3Trace adapts the tracer to package pop3's line transcript ("C: …\n",
+// "S: …\n", credentials already replaced), which goes on after STLS: a
+// traced connection under package pop3's TLS layer would show only
+// ciphertext. The tracer still redacts every form of the secret.
+func (r *runner) pop3Trace() io.Writer {
+	if r.tr == nil {
+		return nil
+	}
+	return pop3TraceWriter{r.tr}
+}
+
+type pop3TraceWriter struct{ t *tracer }
+
+func (w pop3TraceWriter) Write(p []byte) (int, error) {
+	for _, line := range strings.Split(strings.TrimSuffix(string(p), "\n"), "\n") {
+		prefix := "*  "
+		if rest, ok := strings.CutPrefix(line, "C: "); ok {
+			prefix, line = "C: ", rest
+		} else if rest, ok := strings.CutPrefix(line, "S: "); ok {
+			prefix, line = "S: ", rest
+		}
+		w.t.mu.Lock()
+		w.t.emit(prefix, []byte(line), len(line), false)
+		w.t.mu.Unlock()
+	}
+	return len(p), nil
+}
