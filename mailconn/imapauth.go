@@ -168,7 +168,7 @@ func (r *runner) oauthClient(mech string) sasl.Client {
 	if mech == mechOAUTHBEARER {
 		c := newOAuthBearerClient(r.in.Username, r.opts.Secret, r.in.Server, r.in.Port)
 		if _, ir, err := c.Start(); err == nil {
-			r.addSecret(b64(ir))
+			r.addSecret(base64Std(ir))
 		}
 		return c
 	}

@@ -176,4 +176,4 @@ func chooseOAuthMech(forced string, offered []string) (string, bool) {
 	return mechXOAUTH2 + " or " + mechOAUTHBEARER, false
 }
 
-func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
