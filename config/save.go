@@ -69,12 +69,13 @@ func Save(path string, c *Config, opts SaveOptions) error {
 	if err != nil {
 		return err
 	}
+	s := &saver{path: path, dir: filepath.Dir(path), mode: 0o600, uid: -1, gid: -1}
 	target, err := resolveTarget(path)
 	if err != nil {
-		return fmt.Errorf("cannot save %s: %w", path, err)
+		return s.fail(err)
 	}
 	dir, base := filepath.Dir(target), filepath.Base(target)
-	s := &saver{path: path, target: target, dir: dir, mode: 0o600, uid: -1, gid: -1}
+	s.target, s.dir = target, dir
 	old, err := os.Stat(target)
 	switch {
 	case err == nil && old.IsDir():
