@@ -104,6 +104,7 @@ type FolderError struct {
 	Code        string // IMAP response code, e.g. "NONEXISTENT"; may be empty
 	Text        string // the server's text
 	Separator   rune   // the server's hierarchy delimiter, 0 if unknown
+	NoSelect    bool   // the folder exists but holds only other folders (\Noselect)
 	Suggestions []string
 }
 

@@ -285,7 +285,11 @@ func folderShort(e *FolderError) string {
 
 func folderHint(e *FolderError) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "No folder %q", e.Name)
+	if e.NoSelect {
+		fmt.Fprintf(&b, "Folder %q holds only other folders, no mail", e.Name)
+	} else {
+		fmt.Fprintf(&b, "No folder %q", e.Name)
+	}
 	if e.Separator != 0 && isSeparatorSwap(e.Name, e.Suggestions, e.Separator) {
 		fmt.Fprintf(&b, "; this server uses %q as separator", string(e.Separator))
 	}

@@ -61,6 +61,9 @@ func (r *runner) imapMailboxStep(c *imapclient.Client) error {
 					fe.Separator = b.Delim
 				}
 				if hasAttr(b.Attrs, imap.MailboxAttrNoSelect) || hasAttr(b.Attrs, imap.MailboxAttrNonExistent) {
+					if b.Mailbox == name {
+						fe.NoSelect = true
+					}
 					continue
 				}
 				names = append(names, b.Mailbox)

@@ -53,10 +53,12 @@ func suggestFolders(name string, folders []string, sep rune) []string {
 			add(f, 2)
 		case lastPart != "" && strings.ToLower(lastComponent(f, sep)) == lastPart:
 			add(f, 3)
+		case sep != 0 && strings.HasPrefix(lf, ltrans+string(sep)):
+			add(f, 4) // a child of a folder that holds no mail
 		default:
 			limit := max(2, utf8.RuneCountInString(ltrans)/4)
 			if d := editDistance(ltrans, lf); d <= limit {
-				add(f, 3+d)
+				add(f, 4+d)
 			}
 		}
 	}
