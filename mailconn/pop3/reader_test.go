@@ -25,7 +25,10 @@ func readResponse(r *reader, multi bool) (status, []string, error) {
 		body = append(body, string(line))
 		return nil
 	})
-	return st, body, err
+	if err != nil {
+		return st, nil, err
+	}
+	return st, body, nil
 }
 
 func TestReadResponse(t *testing.T) {
