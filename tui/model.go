@@ -1,0 +1,548 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/mailsetup/mailsetup/config"
+)
+
+// screenID is a screen of the wizard; the numbered ones are the help page's steps.
+type screenID int
+
+const (
+	scrWelcome screenID = iota
+	scrAccount
+	scrServer
+	scrMailbox
+	scrCredentials
+	scrSPA
+	scrSecurity
+	scrCerts
+	scrTest
+	scrReview
+	scrDone
+)
+
+var screenTitles = map[screenID]string{
+	scrWelcome:     "Welcome",
+	scrAccount:     "Account type",
+	scrServer:      "Server name and port",
+	scrMailbox:     "Mailbox",
+	scrCredentials: "User name and password",
+	scrSPA:         "Secure Password Authentication (SPA)",
+	scrSecurity:    "Secure connection",
+	scrCerts:       "Certificates",
+	scrTest:        "Test connection",
+	scrReview:      "Review and save",
+	scrDone:        "Saved",
+}
+
+// The smallest terminal the wizard draws in.
+const (
+	minWidth  = 60
+	minHeight = 20
+	maxWidth  = 100 // wider terminals get a centred column no wider than this
+)
+
+// confirmKind is a pending yes/no question on the status line.
+type confirmKind int
+
+const (
+	confirmNone       confirmKind = iota
+	confirmDiscard                // Ctrl+C with unsaved changes
+	confirmFailedTest             // going on to save after a failed or cancelled test
+)
+
+// Model is the root model of the wizard. It owns the screens, the window
+// size, the styles and the global keys, and turns the screens' inputs into
+// a config.Incoming.
+type Model struct {
+	ctx    context.Context
+	path   string
+	env    environment
+	st     *styles
+	dark   bool
+	keys   keyMap
+	help   help.Model
+	width  int
+	height int
+
+	screen   screenID
+	start    start
+	base     config.Incoming // what the wizard started from: keeps the keys no screen edits
+	baseline config.Incoming // "nothing changed" for Ctrl+C
+
+	welcome  *welcomeScreen
+	account  *accountScreen
+	server   *serverScreen
+	mailbox  *mailboxScreen
+	creds    *credentialsScreen
+	spa      *spaScreen
+	security *securityScreen
+	certs    *certsScreen
+	test     *testScreen
+	review   *reviewScreen
+
+	confirm   confirmKind
+	status    string // a one-line message above the help line
+	fixReturn bool   // after a jump from a failed test: leaving the screen forward re-runs the test
+	saved     bool
+	err       error // what Run returns
+	testFn    testFunc
+}
+
+func newModel(path string, s start, env environment, test testFunc) *Model {
+	m := &Model{
+		ctx: context.Background(), path: path, env: env, start: s, testFn: test,
+		dark: true, width: 80, height: 24,
+	}
+	m.st = newStyles(m.dark, env.ascii)
+	m.keys = newKeyMap(m.st.arrows)
+	m.help = m.st.helpModel(m.dark)
+	m.welcome = newWelcomeScreen(m)
+	m.account = newAccountScreen(m)
+	m.server = newServerScreen(m)
+	m.mailbox = newMailboxScreen(m)
+	m.creds = newCredentialsScreen(m)
+	m.spa = newSPAScreen(m)
+	m.security = newSecurityScreen(m)
+	m.certs = newCertsScreen(m)
+	m.test = newTestScreen(m)
+	m.review = newReviewScreen(m)
+	in := config.Default().Incoming
+	if s.cfg != nil {
+		in = s.cfg.Incoming
+	}
+	m.load(in)
+	m.baseline = m.incoming()
+	m.applyStyles()
+	return m
+}
+
+// load fills every screen from in.
+func (m *Model) load(in config.Incoming) {
+	m.base = in
+	m.account.load(in)
+	m.server.load(in)
+	m.mailbox.load(in)
+	m.creds.load(in)
+	m.spa.load(in)
+	m.security.load(in)
+	m.certs.load(in)
+}
+
+// incoming is the config the screens describe now.
+func (m *Model) incoming() config.Incoming {
+	in := m.base
+	m.account.apply(&in)
+	m.server.apply(&in)
+	m.mailbox.apply(&in)
+	m.creds.apply(&in)
+	m.spa.apply(&in)
+	m.security.apply(&in)
+	m.certs.apply(&in)
+	return in
+}
+
+// config is the whole file to save.
+func (m *Model) config() config.Config {
+	in := m.incoming()
+	finishPort(&in)
+	return config.Config{Version: config.SchemaVersion, Incoming: in}
+}
+
+// changed reports whether quitting now would lose anything.
+func (m *Model) changed() bool {
+	if m.saved {
+		return false
+	}
+	return !reflect.DeepEqual(m.incoming(), m.baseline)
+}
+
+func (m *Model) applyStyles() {
+	for _, f := range m.forms() {
+		f.setStyles(m.st)
+	}
+	m.test.spinner.Style = m.st.accent
+	m.help = m.st.helpModel(m.dark)
+}
+
+func (m *Model) forms() []*form {
+	return []*form{m.account.form, m.server.form, m.mailbox.form, m.creds.form, m.spa.form, m.security.form, m.certs.form}
+}
+
+// formOf is the form of a form screen, or nil.
+func (m *Model) formOf(s screenID) *form {
+	switch s {
+	case scrAccount:
+		return m.account.form
+	case scrServer:
+		return m.server.form
+	case scrMailbox:
+		return m.mailbox.form
+	case scrCredentials:
+		return m.creds.form
+	case scrSPA:
+		return m.spa.form
+	case scrSecurity:
+		return m.security.form
+	case scrCerts:
+		return m.certs.form
+	}
+	return nil
+}
+
+// steps are the numbered screens for the chosen protocol: POP3 has no mailbox.
+func (m *Model) steps() []screenID {
+	s := []screenID{scrAccount, scrServer}
+	if m.account.protocol() == config.ProtocolIMAP {
+		s = append(s, scrMailbox)
+	}
+	return append(s, scrCredentials, scrSPA, scrSecurity, scrCerts, scrTest, scrReview)
+}
+
+// neighbour is the screen after (dir 1) or before (dir -1) the current one.
+func (m *Model) neighbour(dir int) screenID {
+	steps := m.steps()
+	for i, s := range steps {
+		if s == m.screen {
+			j := i + dir
+			switch {
+			case j < 0:
+				return scrWelcome
+			case j >= len(steps):
+				return scrDone
+			}
+			return steps[j]
+		}
+	}
+	return scrAccount // from the welcome screen
+}
+
+// goTo shows screen s; back focuses its last field instead of its first.
+func (m *Model) goTo(s screenID, back bool) tea.Cmd {
+	m.confirm = confirmNone
+	m.status = ""
+	if s != scrTest {
+		m.test.cancelRun()
+	}
+	m.screen = s
+	if f := m.formOf(s); f != nil {
+		if back {
+			return f.focusLast()
+		}
+		return f.focusFirst()
+	}
+	switch s {
+	case scrTest:
+		m.fixReturn = false
+		return m.startTest()
+	case scrReview:
+		m.review.prepare()
+	}
+	return nil
+}
+
+func (m *Model) goBack() tea.Cmd {
+	m.fixReturn = false
+	if m.screen == scrWelcome {
+		return nil
+	}
+	return m.goTo(m.neighbour(-1), true)
+}
+
+// Init asks the terminal for its background colour.
+func (m *Model) Init() tea.Cmd {
+	return tea.RequestBackgroundColor
+}
+
+// Update is the state machine.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.dark = msg.IsDark()
+		m.st = newStyles(m.dark, m.env.ascii)
+		m.applyStyles()
+		return m, nil
+	case tea.KeyPressMsg:
+		return m, m.handleKey(msg)
+	case tea.PasteMsg:
+		if f := m.formOf(m.screen); f != nil {
+			return m, f.current().update(msg)
+		}
+		return m, nil
+	case savedMsg:
+		return m, m.review.saved(msg)
+	}
+	return m, m.test.update(msg)
+}
+
+func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	if m.confirm != confirmNone {
+		return m.answer(msg)
+	}
+	if key.Matches(msg, k.Quit) {
+		if m.screen == scrDone || !m.changed() {
+			m.test.cancelRun()
+			m.err = ErrInterrupted
+			if m.screen == scrDone {
+				m.err = nil
+			}
+			return tea.Quit
+		}
+		m.confirm = confirmDiscard
+		return nil
+	}
+	switch m.screen {
+	case scrWelcome:
+		return m.welcome.update(msg)
+	case scrTest:
+		return m.test.key(msg)
+	case scrReview:
+		return m.review.key(msg)
+	case scrDone:
+		if key.Matches(msg, k.Done) {
+			return tea.Quit
+		}
+		return nil
+	}
+	return m.updateForm(m.formOf(m.screen), msg)
+}
+
+// answer handles y/n for a pending question.
+func (m *Model) answer(msg tea.KeyPressMsg) tea.Cmd {
+	c := m.confirm
+	yes := key.Matches(msg, m.keys.Yes) || c == confirmDiscard && key.Matches(msg, m.keys.Quit)
+	if !yes && !key.Matches(msg, m.keys.No, m.keys.Quit) {
+		return nil // another key: keep asking
+	}
+	m.confirm = confirmNone
+	if !yes {
+		return nil
+	}
+	switch c {
+	case confirmDiscard:
+		m.test.cancelRun()
+		m.err = ErrInterrupted
+		return tea.Quit
+	case confirmFailedTest:
+		return m.goTo(scrReview, false)
+	}
+	return nil
+}
+
+// updateForm moves between the fields of a form screen and on to the
+// neighbouring screens; other keys go to the focused field.
+func (m *Model) updateForm(f *form, msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Next):
+		if ok, cmd := f.move(1); ok {
+			return cmd
+		}
+		if bad, cmd := f.firstProblem(); bad {
+			return cmd
+		}
+		if m.fixReturn {
+			return m.goTo(scrTest, false)
+		}
+		return m.goTo(m.neighbour(1), false)
+	case key.Matches(msg, k.Back):
+		if ok, cmd := f.move(-1); ok {
+			return cmd
+		}
+		return m.goBack()
+	case key.Matches(msg, k.Esc):
+		return m.goBack()
+	case key.Matches(msg, k.Up, k.Down):
+		if _, choosing := f.current().(*choiceField); !choosing {
+			dir := 1
+			if key.Matches(msg, k.Up) {
+				dir = -1
+			}
+			_, cmd := f.move(dir)
+			return cmd
+		}
+	}
+	return f.current().update(msg)
+}
+
+// View draws the current screen with the header, status and help lines.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = "mailsetup"
+	return v
+}
+
+func (m *Model) render() string {
+	w, h := m.width, m.height
+	if w < minWidth || h < minHeight {
+		msg := fmt.Sprintf("Terminal too small: need at least %d%s%d (now %d%s%d). Enlarge the window, or press Ctrl+C to quit.",
+			minWidth, m.st.times, minHeight, w, m.st.times, h)
+		return lipgloss.NewStyle().Width(max(w, 10)).Render(msg)
+	}
+	cw := min(w, maxWidth) - 2
+	margin := " "
+
+	left := m.st.heading.Render(screenTitles[m.screen])
+	right := ""
+	steps := m.steps()
+	for i, s := range steps {
+		if s == m.screen {
+			right = m.st.step.Render(fmt.Sprintf("Step %d of %d", i+1, len(steps)))
+		}
+	}
+	if m.screen == scrWelcome {
+		left = m.st.header.Render("mailsetup " + m.st.dash + " Mail Connector incoming mail")
+	}
+	gap := max(1, cw-lipgloss.Width(left)-lipgloss.Width(right))
+	header := margin + left + strings.Repeat(" ", gap) + right
+	rule := m.st.rule.Render(strings.Repeat(m.st.ruleChar, min(w, maxWidth)))
+
+	bodyH := h - 4 // header, rule, status, help
+	lines := m.body(cw, bodyH).fit(bodyH)
+	if len(lines) > bodyH {
+		lines = append(lines[:bodyH-1], m.st.muted.Render(m.st.ellipsis))
+	}
+	for len(lines) < bodyH {
+		lines = append(lines, "")
+	}
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = margin + l
+		}
+	}
+
+	status := m.statusLine(cw)
+	m.help.SetWidth(cw)
+	helpLine := margin + m.help.ShortHelpView(m.helpBindings())
+	return header + "\n" + rule + "\n" + strings.Join(lines, "\n") + "\n" + status + "\n" + helpLine
+}
+
+// page is a screen's content: intro and outro are dropped, in that order,
+// when the terminal is too short for all of it.
+type page struct {
+	intro, main, outro string
+}
+
+// fit joins the parts that fit in height lines, with a blank line at the
+// top and between parts.
+func (p page) fit(height int) []string {
+	parts := []string{p.intro, p.main, p.outro}
+	for {
+		var nonEmpty []string
+		for _, s := range parts {
+			if s != "" {
+				nonEmpty = append(nonEmpty, s)
+			}
+		}
+		lines := strings.Split("\n"+strings.Join(nonEmpty, "\n\n"), "\n")
+		switch {
+		case len(lines) <= height:
+			return lines
+		case parts[0] != "":
+			parts[0] = ""
+		case parts[2] != "":
+			parts[2] = ""
+		case lines[0] == "" && len(lines) > 1:
+			return lines[1:] // no top margin either
+		default:
+			return lines
+		}
+	}
+}
+
+func (m *Model) statusLine(width int) string {
+	var s string
+	switch m.confirm {
+	case confirmDiscard:
+		s = m.st.warnText.Render("Discard changes? [y/N]")
+	case confirmFailedTest:
+		s = m.st.warnText.Render(m.test.failedQuestion())
+	default:
+		s = m.status
+	}
+	if lipgloss.Width(s) > width {
+		s = lipgloss.NewStyle().MaxWidth(width).Render(s)
+	}
+	if s == "" {
+		return ""
+	}
+	return " " + s
+}
+
+// body is the screen's content under the header.
+func (m *Model) body(width, height int) page {
+	switch m.screen {
+	case scrWelcome:
+		return m.welcome.view(width)
+	case scrAccount:
+		return m.account.view(width)
+	case scrServer:
+		return m.server.view(width)
+	case scrMailbox:
+		return m.mailbox.view(width)
+	case scrCredentials:
+		return m.creds.view(width)
+	case scrSPA:
+		return m.spa.view(width)
+	case scrSecurity:
+		return m.security.view(width)
+	case scrCerts:
+		return m.certs.view(width)
+	case scrTest:
+		return m.test.view(width, height-1)
+	case scrReview:
+		return m.review.view(width, height-1)
+	case scrDone:
+		return m.review.doneView(width)
+	}
+	return page{}
+}
+
+// helpBindings are the keys that work now.
+func (m *Model) helpBindings() []key.Binding {
+	k := m.keys
+	if m.confirm != confirmNone {
+		return []key.Binding{k.Yes, with(k.No, "n/enter", "no")}
+	}
+	switch m.screen {
+	case scrWelcome:
+		return m.welcome.help()
+	case scrTest:
+		return m.test.help()
+	case scrReview:
+		return m.review.help()
+	case scrDone:
+		return []key.Binding{k.Done}
+	}
+	f := m.formOf(m.screen)
+	var bs []key.Binding
+	switch f.current().(type) {
+	case *choiceField:
+		bs = append(bs, k.Up)
+	case *checkField:
+		bs = append(bs, k.Toggle)
+	}
+	next, back := k.Next, k.Back
+	if m.width < 76 { // keep the whole line on a narrow terminal
+		next, back = with(next, "enter", "next"), with(back, "esc", "back")
+	}
+	if f.atLast() && m.fixReturn {
+		next = with(next, "enter", "test again")
+	}
+	return append(bs, next, back, k.Quit)
+}

@@ -1,0 +1,200 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/mailsetup/mailsetup/config"
+)
+
+// savedMsg is the outcome of config.Save.
+type savedMsg struct{ err error }
+
+// reviewScreen (step 9) shows the TOML that will be written, secrets
+// masked, and what differs from the file on disk; Enter saves it with
+// config.Save (atomic, mode 0600). The done screen then shows the path and
+// the command to test it later.
+type reviewScreen struct {
+	m       *Model
+	vp      viewport.Model
+	problem string // a setting that blocks saving
+	field   string // its key
+	err     error  // the last save error
+	saving  bool
+}
+
+func newReviewScreen(m *Model) *reviewScreen {
+	vp := viewport.New()
+	vp.SoftWrap = true
+	return &reviewScreen{m: m, vp: vp}
+}
+
+// prepare renders the file and the changes for the current settings.
+func (r *reviewScreen) prepare() {
+	st := r.m.st
+	c := r.m.config()
+	r.problem, r.field, r.err, r.saving = "", "", nil, false
+	if _, err := c.Validate(); err != nil {
+		res := settingResult(err)
+		r.problem, r.field = res.Hint, res.Field
+	}
+	redacted := config.Redact(c)
+	data, err := config.Marshal(&redacted)
+	if err != nil {
+		r.problem = err.Error()
+	}
+	text := string(data)
+	if st.ascii {
+		text = strings.ReplaceAll(text, "—", "-")
+	}
+
+	var b strings.Builder
+	s := r.m.start
+	switch {
+	case s.cfg != nil:
+		old := config.Redact(*s.cfg)
+		oldData, _ := config.Marshal(&old)
+		ops := changes(string(oldData), string(data))
+		pwChanged := c.Incoming.Password != "" && s.cfg.Incoming.Password != "" && c.Incoming.Password != s.cfg.Incoming.Password
+		switch {
+		case len(ops) == 0 && !pwChanged:
+			b.WriteString(st.muted.Render("No changes from the file on disk."))
+		default:
+			b.WriteString(st.heading.Render("Changes from the file on disk:"))
+			for _, op := range ops {
+				style := st.ok
+				if op.kind == '-' {
+					style = st.errText
+				}
+				b.WriteString("\n" + style.Render(string(op.kind)+" "+strings.TrimSpace(op.text)))
+			}
+			if pwChanged {
+				b.WriteString("\n" + st.warnText.Render("~ the password changed (not shown)"))
+			}
+		}
+	case s.loadErr != nil:
+		b.WriteString(st.warnLine("The file on disk could not be read (see the welcome screen); saving replaces it."))
+	default:
+		b.WriteString(st.muted.Render("A new file: there is none on disk yet."))
+	}
+	b.WriteString("\n\n" + st.heading.Render("The file to write (secrets masked):") + "\n")
+	b.WriteString(strings.TrimRight(text, "\n"))
+	r.vp.SetContent(b.String())
+	r.vp.GotoTop()
+}
+
+func (r *reviewScreen) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := r.m.keys
+	switch {
+	case r.saving:
+		return nil
+	case key.Matches(msg, k.Esc, k.Back):
+		return r.m.goBack()
+	case key.Matches(msg, k.Up):
+		r.vp.ScrollUp(1)
+	case key.Matches(msg, k.Down):
+		r.vp.ScrollDown(1)
+	case key.Matches(msg, k.PageUp):
+		r.vp.PageUp()
+	case key.Matches(msg, k.PageDown):
+		r.vp.PageDown()
+	case key.Matches(msg, k.Fix) && r.problem != "" && r.field != "":
+		return r.m.fix(r.field)
+	case key.Matches(msg, k.Save) && r.problem == "":
+		r.saving, r.err = true, nil
+		c := r.m.config()
+		path := r.m.path
+		return func() tea.Msg { return savedMsg{err: config.Save(path, &c, config.SaveOptions{})} }
+	}
+	return nil
+}
+
+// saved moves on to the done screen, or shows why saving failed.
+func (r *reviewScreen) saved(msg savedMsg) tea.Cmd {
+	r.saving = false
+	if msg.err != nil {
+		r.err = msg.err
+		return nil
+	}
+	r.m.saved = true
+	r.m.screen = scrDone
+	return nil
+}
+
+func (r *reviewScreen) help() []key.Binding {
+	k := r.m.keys
+	var bs []key.Binding
+	if r.problem == "" {
+		bs = append(bs, k.Save)
+	} else if r.field != "" {
+		bs = append(bs, with(k.Fix, "f", "fix "+fieldLabel(r.field)))
+	}
+	return append(bs, with(k.Up, r.m.st.arrows, "scroll"), with(k.Back, "esc", "back"), k.Quit)
+}
+
+func (r *reviewScreen) view(width, height int) page {
+	st := r.m.st
+	var top []string
+	if t := r.m.test.result; t == nil || !t.OK {
+		top = append(top, para(st.warnLine("The connection test did not pass; you may save anyway."), width))
+	}
+	if r.problem != "" {
+		top = append(top, para(st.errLine("Cannot save: "+r.problem), width))
+	}
+	var bottom []string
+	switch {
+	case r.saving:
+		bottom = append(bottom, st.muted.Render("Saving"+st.ellipsis))
+	case r.err != nil:
+		bottom = append(bottom, para(st.errLine(saveErrorText(r.err)), width))
+	case r.problem == "":
+		bottom = append(bottom, para("Press enter to save to "+st.code.Render(r.m.path)+".", width))
+	}
+	head := strings.Join(top, "\n")
+	foot := strings.Join(bottom, "\n")
+	vh := height - 1 - lipgloss.Height(foot) - 1
+	if head != "" {
+		vh -= lipgloss.Height(head) + 1
+	}
+	r.vp.SetWidth(width)
+	r.vp.SetHeight(max(3, vh))
+	main := r.vp.View() + "\n\n" + foot
+	if head != "" {
+		main = head + "\n\n" + main
+	}
+	return page{main: main}
+}
+
+func saveErrorText(err error) string {
+	var pe *config.PermissionError
+	if errors.As(err, &pe) {
+		return pe.Error()
+	}
+	return "Not saved: " + err.Error()
+}
+
+func (r *reviewScreen) doneView(width int) page {
+	st := r.m.st
+	cmd := fmt.Sprintf("mailsetup test --config %s", shellQuote(r.m.path))
+	main := st.ok.Render(st.iconOK+" Saved ") + st.code.Render(r.m.path) + "\n\n" +
+		para("Test the connection again at any time with:", width) + "\n\n" +
+		"    " + st.code.Render(cmd) + "\n\n" +
+		para(st.muted.Render("Press enter to quit."), width)
+	return page{main: main}
+}
+
+// shellQuote quotes a path for a shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	}) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

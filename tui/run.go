@@ -1,0 +1,169 @@
+// Package tui is the setup wizard of mailsetup: a Bubble Tea v2 state
+// machine whose screens are the numbered steps of the Mail Connector's help
+// page (account type, server and port, mailbox, user name and password, SPA,
+// secure connection, certificates, connection test, review and save), and a
+// plain line-by-line mode with the same steps for pipes, dumb terminals and
+// screen readers (see lines.go).
+//
+// Nothing is written before the user saves on the last screen; the config
+// is then written with config.Save.
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"golang.org/x/term"
+
+	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/mailconn"
+)
+
+// ErrInterrupted is returned by Run when the user quits with Ctrl+C
+// (discarding any changes). The command maps it to exit status 130.
+var ErrInterrupted = errors.New("interrupted")
+
+// ErrNotSaved is returned by the line mode when the user answers no to
+// saving (for instance after a failed connection test): nothing was written.
+var ErrNotSaved = errors.New("nothing was saved")
+
+// Options configure Run.
+type Options struct {
+	ConfigPath string    // where the config is loaded from and saved to (already resolved)
+	Accessible bool      // force the plain line mode
+	In         io.Reader // os.Stdin when nil
+	Out        io.Writer // os.Stdout when nil
+	// Env is the environment the wizard judges the terminal by (NO_COLOR,
+	// TERM, LC_ALL, LC_CTYPE, LANG); nil means os.Environ().
+	Env []string
+}
+
+// testFunc is the connection test; mailconn.Test outside tests.
+type testFunc func(ctx context.Context, in config.Incoming, opts mailconn.Options, report func(mailconn.Event)) mailconn.Result
+
+// Run runs the wizard until the user saves or quits. It uses the full-screen
+// wizard on a terminal, and the line mode when opts.Accessible is set, TERM
+// is "dumb", or opts.In is not a terminal. It returns ErrInterrupted when the
+// user quits with Ctrl+C.
+func Run(ctx context.Context, opts Options) error {
+	return run(ctx, opts, mailconn.Test)
+}
+
+func run(ctx context.Context, opts Options, test testFunc) error {
+	if opts.In == nil {
+		opts.In = os.Stdin
+	}
+	if opts.Out == nil {
+		opts.Out = os.Stdout
+	}
+	if opts.Env == nil {
+		opts.Env = os.Environ()
+	}
+	env := detectEnv(opts.Env)
+	start := loadStart(opts.ConfigPath)
+	if opts.Accessible || env.dumb || !isTerminal(opts.In) {
+		return runLines(ctx, lineOptions{
+			path: opts.ConfigPath, in: opts.In, out: opts.Out,
+			start: start, test: test, terminal: isTerminal(opts.In),
+		})
+	}
+	m := newModel(opts.ConfigPath, start, env, test)
+	m.ctx = ctx
+	p := tea.NewProgram(m,
+		tea.WithContext(ctx),
+		tea.WithInput(opts.In),
+		tea.WithOutput(opts.Out),
+		tea.WithEnvironment(opts.Env),
+	)
+	final, err := p.Run()
+	if fm, ok := final.(*Model); ok {
+		fm.test.cancelRun()
+	}
+	switch {
+	case errors.Is(err, tea.ErrInterrupted), ctx.Err() != nil && errors.Is(err, tea.ErrProgramKilled):
+		return ErrInterrupted
+	case err != nil:
+		return fmt.Errorf("wizard: %w", err)
+	}
+	if fm, ok := final.(*Model); ok {
+		return fm.err
+	}
+	return nil
+}
+
+// environment is what the wizard reads from the environment.
+type environment struct {
+	ascii   bool // no UTF-8 locale: ASCII icons and rules
+	noColor bool
+	dumb    bool
+}
+
+func detectEnv(env []string) environment {
+	get := func(k string) string {
+		for i := len(env) - 1; i >= 0; i-- {
+			if v, ok := strings.CutPrefix(env[i], k+"="); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	locale := get("LC_ALL")
+	if locale == "" {
+		locale = get("LC_CTYPE")
+	}
+	if locale == "" {
+		locale = get("LANG")
+	}
+	l := strings.ToLower(locale)
+	utf8 := strings.Contains(l, "utf-8") || strings.Contains(l, "utf8")
+	term := get("TERM")
+	return environment{
+		ascii:   !utf8 || term == "dumb",
+		noColor: get("NO_COLOR") != "",
+		dumb:    term == "dumb",
+	}
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// start is what the wizard starts from: the config on disk, or the reason it
+// could not be used.
+type start struct {
+	cfg      *config.Config // loaded (possibly despite a permission problem); nil if none
+	warnings []config.Warning
+	exists   bool  // a file is at the path
+	loadErr  error // the file could not be used; the wizard offers defaults
+	permErr  *config.PermissionError
+}
+
+// loadStart loads the config at path. A file with unsafe permissions is
+// still read for editing (saving rewrites it with mode 0600) and the
+// permission problem is shown on the welcome screen.
+func loadStart(path string) start {
+	cfg, warnings, err := config.Load(path)
+	switch {
+	case err == nil:
+		return start{cfg: cfg, warnings: warnings, exists: true}
+	case errors.Is(err, fs.ErrNotExist):
+		return start{}
+	}
+	s := start{exists: true, loadErr: err}
+	var pe *config.PermissionError
+	if errors.As(err, &pe) && pe.Path == path {
+		if data, rerr := os.ReadFile(path); rerr == nil {
+			if c, w, perr := config.Parse(data, path); perr == nil {
+				return start{cfg: c, warnings: w, exists: true, permErr: pe}
+			}
+		}
+	}
+	return s
+}

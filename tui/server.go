@@ -1,0 +1,125 @@
+package tui
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/mailsetup/mailsetup/config"
+)
+
+// serverScreen (step 2): the server name and the port. The port field is
+// empty and shows the default for the protocol and security as long as the
+// user has not typed a port, so it follows later changes of either.
+type serverScreen struct {
+	m      *Model
+	server *textField
+	port   *textField
+	form   *form
+}
+
+func newServerScreen(m *Model) *serverScreen {
+	s := &serverScreen{m: m}
+	s.server = newTextField("Server name", "mail.example.com", checkServer)
+	s.server.note = func() string { return "The name of your incoming mail server." }
+	s.port = newTextField("Port", "", checkPort)
+	s.port.note = func() string {
+		in := m.incoming()
+		if s.port.value() == "" {
+			return fmt.Sprintf("Empty: the default, %d for %s. Type a port only if your server uses another one.",
+				config.DefaultPort(in.Protocol, in.Security), protocolSecurityName(in.Protocol, in.Security))
+		}
+		return ""
+	}
+	s.form = &form{fields: []field{s.server, s.port}}
+	return s
+}
+
+func (s *serverScreen) load(in config.Incoming) {
+	s.server.setValue(in.Server)
+	if in.Port != 0 && in.Port != config.DefaultPort(in.Protocol, in.Security) {
+		s.port.setValue(strconv.Itoa(in.Port))
+	} else {
+		s.port.setValue("")
+	}
+}
+
+// apply sets server and port; an empty port field means the default.
+func (s *serverScreen) apply(in *config.Incoming) {
+	in.Server = s.server.value()
+	in.Port = 0
+	if p, err := strconv.Atoi(s.port.value()); err == nil && checkPort(s.port.value()) == "" {
+		in.Port = p
+	}
+}
+
+// finishPort writes the default port out when the user typed none: called
+// on the final config, after protocol and security are known.
+func finishPort(in *config.Incoming) {
+	if in.Port == 0 {
+		in.Port = config.DefaultPort(in.Protocol, in.Security)
+	}
+}
+
+func (s *serverScreen) view(width int) page {
+	in := s.m.incoming()
+	s.port.input.Placeholder = strconv.Itoa(config.DefaultPort(in.Protocol, in.Security))
+	return page{
+		intro: para("Type the name of your incoming mail server. If it uses a non-default port, type the port too.", width),
+		main:  s.form.view(s.m.st, width),
+	}
+}
+
+// protocolSecurityName is e.g. "IMAP4 over SSL/TLS".
+func protocolSecurityName(protocol, security string) string {
+	p := "IMAP4"
+	if protocol == config.ProtocolPOP3 {
+		p = "POP3"
+	}
+	if security == config.SecurityTLS {
+		return p + " over SSL/TLS"
+	}
+	return p + " (plain or STARTTLS)"
+}
+
+// checkServer is the as-you-type check of a host name.
+func checkServer(v string) string {
+	switch {
+	case v == "":
+		return "Type the server's host name, e.g. mail.example.com."
+	case net.ParseIP(v) != nil:
+		return ""
+	case strings.Contains(v, "://"):
+		return fmt.Sprintf("Leave out %q: type only the host name.", v[:strings.Index(v, "://")+3])
+	case strings.Contains(v, "@"):
+		return "That looks like an email address; type the server's host name."
+	case strings.ContainsFunc(v, unicode.IsSpace):
+		return "A host name has no spaces."
+	case strings.Contains(v, ":"):
+		if _, p, err := net.SplitHostPort(v); err == nil {
+			return fmt.Sprintf("Put the port %s in the Port field, not here.", p)
+		}
+		return "Remove the \":\" and what follows it."
+	case strings.ContainsAny(v, "/\\?#"):
+		return "Type only the host name, without a path."
+	}
+	return ""
+}
+
+// checkPort accepts an empty port (the default) or 1-65535 in digits.
+func checkPort(v string) string {
+	if v == "" {
+		return ""
+	}
+	for _, r := range v {
+		if r < '0' || r > '9' {
+			return "Digits only, 1-65535."
+		}
+	}
+	if p, err := strconv.Atoi(v); err != nil || p < 1 || p > 65535 {
+		return "A port is 1-65535."
+	}
+	return ""
+}

@@ -1,0 +1,432 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/mailconn"
+)
+
+// Messages of a running test. Each carries the run it belongs to, so that
+// the events of a cancelled run are drained and ignored.
+type (
+	testEventMsg struct {
+		run int
+		ev  mailconn.Event
+		ch  <-chan any
+	}
+	testDoneMsg struct {
+		run int
+		res mailconn.Result
+		ch  <-chan any
+	}
+	testClosedMsg   struct{ run int }
+	traceWrittenMsg struct {
+		path string
+		err  error
+	}
+)
+
+// testScreen (step 8) runs the connection test and shows each step the
+// moment mailconn reports it. Esc cancels a running test; after a failure
+// the hint is shown with a key that jumps to the screen of the field at
+// fault; "t" writes the redacted protocol trace to a file.
+type testScreen struct {
+	m       *Model
+	run     int
+	running bool
+	cancel  context.CancelFunc
+	steps   []mailconn.Event // the latest event of each step, in order of first report
+	result  *mailconn.Result
+	target  string // the config the test ran with: "imap://host:port"
+	trace   *traceBuffer
+	traced  string // the trace file written, or the error writing it
+	spinner spinner.Model
+	offset  int  // first log line shown
+	follow  bool // keep the newest line in view
+}
+
+func newTestScreen(m *Model) *testScreen {
+	return &testScreen{m: m, spinner: m.st.spinnerModel()}
+}
+
+// startTest validates the config and starts the test in the background.
+func (m *Model) startTest() tea.Cmd {
+	t := m.test
+	t.cancelRun()
+	t.run++
+	t.steps, t.result, t.traced, t.offset, t.follow = nil, nil, "", 0, true
+	c := m.config()
+	in := c.Incoming
+	t.target = fmt.Sprintf("%s://%s:%d", in.Protocol, in.Server, in.Port)
+	if _, err := c.Validate(); err != nil {
+		r := settingResult(err)
+		t.result = &r
+		return nil
+	}
+	ctx, cancel := context.WithCancel(m.ctx)
+	t.cancel, t.running = cancel, true
+	tr := &traceBuffer{}
+	t.trace = tr
+	ch := make(chan any, 16)
+	run, fn := t.run, m.testFn
+	begin := func() tea.Msg {
+		go runTest(ctx, fn, in, tr, ch)
+		return waitTest(run, ch)()
+	}
+	return tea.Batch(begin, t.spinner.Tick)
+}
+
+// runTest resolves the password and runs the test, sending its events and
+// then its result to ch, which it closes at the end.
+func runTest(ctx context.Context, fn testFunc, in config.Incoming, tr *traceBuffer, ch chan<- any) {
+	defer close(ch)
+	send := func(v any) {
+		select {
+		case ch <- v:
+		case <-ctx.Done():
+		}
+	}
+	secret := ""
+	if in.Auth != config.AuthOAuth2 {
+		s, err := in.ResolvePassword(ctx)
+		if err != nil {
+			send(secretResult(err))
+			return
+		}
+		secret = s
+	}
+	res := fn(ctx, in, mailconn.Options{Secret: secret, Trace: tr}, func(ev mailconn.Event) { send(ev) })
+	send(res)
+}
+
+// waitTest reads the next event or result of a run.
+func waitTest(run int, ch <-chan any) tea.Cmd {
+	return func() tea.Msg {
+		v, ok := <-ch
+		if !ok {
+			return testClosedMsg{run: run}
+		}
+		switch v := v.(type) {
+		case mailconn.Event:
+			return testEventMsg{run: run, ev: v, ch: ch}
+		case mailconn.Result:
+			return testDoneMsg{run: run, res: v, ch: ch}
+		}
+		return testClosedMsg{run: run}
+	}
+}
+
+// settingResult turns a validation error into a failed result that points
+// to the field.
+func settingResult(err error) mailconn.Result {
+	var ve *config.ValidationError
+	if errors.As(err, &ve) {
+		return mailconn.Result{Error: "invalid setting", Field: strings.TrimPrefix(ve.Key, "incoming."), Hint: ve.Message}
+	}
+	return mailconn.Result{Error: "invalid setting", Hint: err.Error()}
+}
+
+// secretResult turns a password source that cannot be read into a failed result.
+func secretResult(err error) mailconn.Result {
+	r := mailconn.Result{Error: "cannot read the password", Field: mailconn.FieldPassword, Hint: err.Error()}
+	var se *config.SecretError
+	if errors.As(err, &se) {
+		r.Field = strings.TrimPrefix(se.Key, "incoming.")
+	}
+	var pe *config.PermissionError
+	if errors.As(err, &pe) {
+		r.Field = "password_file"
+	}
+	return r
+}
+
+// cancelRun stops a running test; its remaining events are ignored.
+func (t *testScreen) cancelRun() {
+	if t.cancel != nil {
+		t.cancel()
+		t.cancel = nil
+	}
+	if t.running {
+		t.running = false
+		t.result = &mailconn.Result{Canceled: true, Error: "cancelled"}
+	}
+}
+
+func (t *testScreen) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case testEventMsg:
+		if msg.run == t.run && t.running {
+			t.record(msg.ev)
+		}
+		return waitTest(msg.run, msg.ch)
+	case testDoneMsg:
+		if msg.run == t.run && t.running {
+			t.running = false
+			res := msg.res
+			t.result = &res
+			t.cancel()
+			t.cancel = nil
+		}
+		return waitTest(msg.run, msg.ch) // until the channel closes
+	case spinner.TickMsg:
+		if !t.running {
+			return nil
+		}
+		var cmd tea.Cmd
+		t.spinner, cmd = t.spinner.Update(msg)
+		return cmd
+	case traceWrittenMsg:
+		if msg.err != nil {
+			t.traced = t.m.st.errLine("Cannot write the trace: " + msg.err.Error())
+		} else {
+			t.traced = t.m.st.ok.Render(t.m.st.iconOK) + " Trace written to " + msg.path
+		}
+	}
+	return nil
+}
+
+// record adds or updates a step's line.
+func (t *testScreen) record(ev mailconn.Event) {
+	for i := range t.steps {
+		if t.steps[i].Step == ev.Step {
+			t.steps[i] = ev
+			return
+		}
+	}
+	t.steps = append(t.steps, ev)
+}
+
+func (t *testScreen) passed() bool { return t.result != nil && t.result.OK }
+
+// fixField is the field the failure points to, when a screen edits it.
+func (t *testScreen) fixField() string {
+	if t.running || t.result == nil || t.result.OK || t.result.Canceled {
+		return ""
+	}
+	if scr, _ := t.m.fieldTarget(t.result.Field); scr == scrWelcome {
+		return ""
+	}
+	return t.result.Field
+}
+
+func (t *testScreen) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := t.m.keys
+	switch {
+	case key.Matches(msg, k.Up):
+		t.scroll(-1)
+		return nil
+	case key.Matches(msg, k.Down):
+		t.scroll(1)
+		return nil
+	case key.Matches(msg, k.PageUp):
+		t.scroll(-5)
+		return nil
+	case key.Matches(msg, k.PageDown):
+		t.scroll(5)
+		return nil
+	}
+	if t.running {
+		if key.Matches(msg, k.Cancel) {
+			t.cancelRun()
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Esc, k.Back):
+		return t.m.goBack()
+	case key.Matches(msg, k.Fix) && t.fixField() != "":
+		return t.m.fix(t.fixField())
+	case key.Matches(msg, k.Retry):
+		return t.m.startTest()
+	case key.Matches(msg, k.Trace) && t.trace != nil:
+		return writeTraceCmd(t.m.path, t.target, t.trace.Bytes())
+	case key.Matches(msg, k.Continue):
+		if t.passed() {
+			return t.m.goTo(scrReview, false)
+		}
+		t.m.confirm = confirmFailedTest
+	}
+	return nil
+}
+
+func (t *testScreen) scroll(n int) {
+	t.follow = false
+	t.offset = max(0, t.offset+n)
+}
+
+func (t *testScreen) failedQuestion() string {
+	if t.result != nil && t.result.Canceled {
+		return "The connection test did not finish. Go on to save anyway? [y/N]"
+	}
+	return "The connection test failed. Go on to save anyway? [y/N]"
+}
+
+func (t *testScreen) help() []key.Binding {
+	k := t.m.keys
+	scroll := with(k.Up, t.m.st.arrows, "scroll")
+	if t.running {
+		return []key.Binding{k.Cancel, scroll, k.Quit}
+	}
+	var bs []key.Binding
+	if f := t.fixField(); f != "" {
+		bs = append(bs, with(k.Fix, "f", "fix "+fieldLabel(f)))
+	}
+	cont := k.Continue
+	if !t.passed() {
+		cont = with(cont, "enter", "save anyway")
+	}
+	bs = append(bs, cont, k.Retry)
+	if t.trace != nil {
+		bs = append(bs, k.Trace)
+	}
+	return append(bs, with(k.Back, "esc", "back"), k.Quit)
+}
+
+func (t *testScreen) view(width, height int) page {
+	st := t.m.st
+	in := t.m.config().Incoming
+	head := fmt.Sprintf("%s %s:%d, %s, as %s", protocolName(in.Protocol), in.Server, in.Port,
+		securityLabel[in.Security], orDash(in.Username))
+	result := t.resultView(width)
+	logH := height - lipgloss.Height(head) - 2
+	if result != "" {
+		logH -= lipgloss.Height(result) + 1
+	}
+	log := t.logLines(width)
+	logH = max(3, logH)
+	if t.follow || t.offset > len(log)-logH {
+		t.offset = max(0, len(log)-logH)
+	}
+	end := min(len(log), t.offset+logH)
+	shown := log[t.offset:end]
+	main := st.muted.Render(ansi.Truncate(head, width, st.ellipsis)) + "\n\n" + strings.Join(shown, "\n")
+	if len(log) == 0 && t.running {
+		main += t.spinner.View() + " Starting" + st.ellipsis
+	}
+	if result != "" {
+		main += "\n\n" + result
+	}
+	return page{main: main}
+}
+
+// logLines are the step lines: one per step, with the detail and hint of
+// a warning or failure wrapped under it.
+func (t *testScreen) logLines(width int) []string {
+	st := t.m.st
+	titleW := 0
+	for _, ev := range t.steps {
+		titleW = max(titleW, lipgloss.Width(ev.Title))
+	}
+	titleW = min(titleW, 24)
+	iconW := lipgloss.Width(st.iconFail)
+	var lines []string
+	for _, ev := range t.steps {
+		icon := st.statusIcon(ev.Status)
+		if ev.Status == mailconn.StatusRunning {
+			icon = t.spinner.View()
+		}
+		icon += strings.Repeat(" ", max(0, iconW-lipgloss.Width(icon)))
+		title := ansi.Truncate(ev.Title, titleW, st.ellipsis)
+		title += strings.Repeat(" ", titleW-lipgloss.Width(title))
+		elapsed := ""
+		if ev.Status != mailconn.StatusRunning && ev.Elapsed > 0 {
+			elapsed = fmtDuration(ev.Elapsed)
+		}
+		detailW := width - iconW - 1 - titleW - 2 - 9
+		long := ev.Status == mailconn.StatusWarn || ev.Status == mailconn.StatusFail
+		detail := ev.Detail
+		if !long || lipgloss.Width(detail) <= detailW {
+			detail = ansi.Truncate(detail, max(0, detailW), st.ellipsis)
+			long = long && ev.Hint != ""
+		} else {
+			detail = ""
+		}
+		line := icon + " " + st.label.Render(title) + "  " + st.muted.Render(detail)
+		pad := max(1, width-lipgloss.Width(line)-lipgloss.Width(elapsed))
+		lines = append(lines, line+strings.Repeat(" ", pad)+st.muted.Render(elapsed))
+		if long {
+			indent := strings.Repeat(" ", iconW+1)
+			if detail == "" && ev.Detail != "" {
+				lines = append(lines, strings.Split(indentBlock(wrap(ev.Detail, width-iconW-1), indent), "\n")...)
+			}
+			if ev.Hint != "" {
+				lines = append(lines, strings.Split(indentBlock(wrap(st.muted.Render(ev.Hint), width-iconW-1), indent), "\n")...)
+			}
+		}
+	}
+	return lines
+}
+
+// resultView is the outcome under the log.
+func (t *testScreen) resultView(width int) string {
+	st := t.m.st
+	r := t.result
+	if r == nil {
+		return ""
+	}
+	var parts []string
+	switch {
+	case r.OK:
+		msg := "Connection test passed"
+		if r.Elapsed > 0 {
+			msg += " in " + fmtDuration(r.Elapsed)
+		}
+		parts = append(parts, st.ok.Render(st.iconOK+" "+msg+"."))
+	case r.Canceled:
+		parts = append(parts, st.warnLine("Test cancelled. Press r to run it again."))
+	default:
+		msg := "The test failed"
+		if r.FailedStep != "" {
+			msg += " at " + string(r.FailedStep)
+		}
+		if r.Error != "" {
+			msg += ": " + r.Error
+		}
+		parts = append(parts, para(st.errLine(msg), width))
+		if r.Hint != "" {
+			parts = append(parts, indentBlock(para(r.Hint, width-2), "  "))
+		}
+		if f := t.fixField(); f != "" {
+			scr, _ := t.m.fieldTarget(f)
+			parts = append(parts, indentBlock(para(st.muted.Render(fmt.Sprintf("Press f to fix the %s on the %s screen.",
+				fieldLabel(f), screenTitles[scr])), width-2), "  "))
+		}
+	}
+	if t.traced != "" {
+		parts = append(parts, para(t.traced, width))
+	}
+	return strings.Join(parts, "\n")
+}
+
+func protocolName(p string) string {
+	if p == config.ProtocolPOP3 {
+		return "POP3"
+	}
+	return "IMAP4"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// fmtDuration is "12 ms" or "1.3 s".
+func fmtDuration(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return fmt.Sprintf("%.1f s", d.Seconds())
+}
