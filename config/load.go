@@ -42,6 +42,7 @@ func (e *DecodeError) Error() string {
 // than 1 or an invalid value is a *ValidationError (several are joined).
 // Warnings are returned with a nil error only.
 func Parse(data []byte, filename string) (*Config, []Warning, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a byte order mark from a Windows editor
 	c := Default()
 	dec := toml.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

@@ -53,6 +53,18 @@ func TestParseMissingVersionIsOne(t *testing.T) {
 	}
 }
 
+func TestParseByteOrderMarkAndCRLF(t *testing.T) {
+	data := "\xef\xbb\xbf" + strings.ReplaceAll(validDoc, "\n", "\r\n")
+	c, _, err := Parse([]byte(data), "c.toml")
+	if err != nil || c.Incoming.Server != "mail.example.com" {
+		t.Fatalf("Parse = %+v, %v", c, err)
+	}
+	_, _, err = Parse([]byte("\xef\xbb\xbfsever = 1\n"), "c.toml")
+	if err == nil || !strings.HasPrefix(err.Error(), "c.toml:1:1: ") {
+		t.Errorf("err = %v, want the position without the byte order mark", err)
+	}
+}
+
 func TestParseDecodeErrors(t *testing.T) {
 	tests := []struct {
 		name      string
