@@ -9,17 +9,19 @@ import (
 
 // confParams fills confTemplate.
 type confParams struct {
-	Instance                   string
-	BaseDir, StateDir, LogPath string
-	CertPath, KeyPath          string
-	PasswdPath, HomeDir        string
-	Location                   string
-	Sep                        string
-	InternalUser, LoginUser    string
-	MailUID, MailGID           int
-	IMAP, IMAPS, IMAPProxy     int
-	POP3, POP3S, POP3Proxy     int
-	PlainOnlyIP                string
+	Instance                    string
+	BaseDir, StateDir, LogPath  string
+	CertPath, KeyPath           string
+	PasswdPath, HomeDir         string
+	Location                    string
+	Sep                         string
+	InternalUser, InternalGroup string
+	LoginUser                   string
+	MailUID, MailGID            int
+	IMAP, IMAPS, IMAPProxy      int
+	POP3, POP3S, POP3Proxy      int
+	PlainOnlyIP                 string
+	NoChroot                    bool // not root: services cannot chroot
 }
 
 // confTemplate is a complete Dovecot 2.3 configuration: it includes nothing
@@ -49,6 +51,7 @@ listen = 127.0.0.1
 shutdown_clients = yes
 
 default_internal_user = {{.InternalUser}}
+default_internal_group = {{.InternalGroup}}
 default_login_user = {{.LoginUser}}
 first_valid_uid = 1
 first_valid_gid = 1
@@ -87,12 +90,18 @@ userdb {
 }
 
 service anvil {
+{{- if .NoChroot}}
+  chroot =
+{{- end}}
   unix_listener anvil-auth-penalty {
     mode = 0
   }
 }
 
 service imap-login {
+{{- if .NoChroot}}
+  chroot =
+{{- end}}
   inet_listener imap {
     port = {{.IMAP}}
   }
@@ -107,6 +116,9 @@ service imap-login {
 }
 
 service pop3-login {
+{{- if .NoChroot}}
+  chroot =
+{{- end}}
   inet_listener pop3 {
     port = {{.POP3}}
   }

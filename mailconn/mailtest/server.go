@@ -253,21 +253,23 @@ func start(bin string, opts Options) (s *Server, err error) {
 	}()
 
 	p := confParams{
-		Instance:     filepath.Base(dir),
-		BaseDir:      filepath.Join(dir, "run"),
-		StateDir:     filepath.Join(dir, "state"),
-		LogPath:      s.logPath,
-		CertPath:     filepath.Join(dir, "cert.pem"),
-		KeyPath:      filepath.Join(dir, "key.pem"),
-		PasswdPath:   filepath.Join(dir, "passwd"),
-		HomeDir:      filepath.Join(dir, "home"),
-		Location:     "maildir:~/Maildir:LAYOUT=fs",
-		Sep:          string(opts.Separator),
-		InternalUser: ids.internalUser,
-		LoginUser:    ids.loginUser,
-		MailUID:      ids.mailUID,
-		MailGID:      ids.mailGID,
-		PlainOnlyIP:  plainOnlyIP,
+		Instance:      filepath.Base(dir),
+		BaseDir:       filepath.Join(dir, "run"),
+		StateDir:      filepath.Join(dir, "state"),
+		LogPath:       s.logPath,
+		CertPath:      filepath.Join(dir, "cert.pem"),
+		KeyPath:       filepath.Join(dir, "key.pem"),
+		PasswdPath:    filepath.Join(dir, "passwd"),
+		HomeDir:       filepath.Join(dir, "home"),
+		Location:      "maildir:~/Maildir:LAYOUT=fs",
+		Sep:           string(opts.Separator),
+		InternalUser:  ids.internalUser,
+		InternalGroup: ids.internalGroup,
+		LoginUser:     ids.loginUser,
+		MailUID:       ids.mailUID,
+		MailGID:       ids.mailGID,
+		PlainOnlyIP:   plainOnlyIP,
+		NoChroot:      !ids.chown,
 	}
 	if opts.Separator == '.' {
 		p.Location = "maildir:~/Maildir"
@@ -325,9 +327,9 @@ const (
 
 // ids are the system users Dovecot runs as.
 type ids struct {
-	internalUser, loginUser string
-	mailUID, mailGID        int
-	chown                   bool // root: hand the mail to mailUID
+	internalUser, internalGroup, loginUser string
+	mailUID, mailGID                       int
+	chown                                  bool // root: hand the mail to mailUID
 }
 
 // lookupIDs picks Dovecot's users: as root the Debian package's "dovecot"
@@ -339,7 +341,12 @@ func lookupIDs() (ids, error) {
 		if err != nil {
 			return ids{}, fmt.Errorf("current user: %w", err)
 		}
-		return ids{internalUser: u.Username, loginUser: u.Username, mailUID: os.Geteuid(), mailGID: os.Getegid()}, nil
+		g, err := user.LookupGroupId(strconv.Itoa(os.Getegid()))
+		if err != nil {
+			return ids{}, fmt.Errorf("current group: %w", err)
+		}
+		return ids{internalUser: u.Username, internalGroup: g.Name, loginUser: u.Username,
+			mailUID: os.Geteuid(), mailGID: os.Getegid()}, nil
 	}
 	dv, err := user.Lookup("dovecot")
 	if err != nil {
@@ -350,7 +357,12 @@ func lookupIDs() (ids, error) {
 	}
 	uid, _ := strconv.Atoi(dv.Uid)
 	gid, _ := strconv.Atoi(dv.Gid)
-	return ids{internalUser: "dovecot", loginUser: "dovenull", mailUID: uid, mailGID: gid, chown: true}, nil
+	g, err := user.LookupGroupId(dv.Gid)
+	if err != nil {
+		return ids{}, fmt.Errorf("dovecot's system group: %w", err)
+	}
+	return ids{internalUser: "dovecot", internalGroup: g.Name, loginUser: "dovenull",
+		mailUID: uid, mailGID: gid, chown: true}, nil
 }
 
 // makeDir makes the server's folder with a short, world-traversable path:
@@ -469,6 +481,9 @@ func (s *Server) waitReady() error {
 				}
 				return errors.New("dovecot exited at start")
 			default:
+			}
+			if strings.Contains(s.Log(), "Fatal:") {
+				return errors.New("dovecot failed at start")
 			}
 			if time.Now().After(deadline) {
 				return fmt.Errorf("dovecot not ready after %s: %s: %v %q", readyTimeout, s.Addr(port), err, line)

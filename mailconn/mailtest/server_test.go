@@ -233,8 +233,8 @@ func TestServer(t *testing.T) {
 
 	t.Run("pop3 remote refuses plaintext", func(t *testing.T) {
 		p := dialPOP3(t, srv, srv.POP3Remote, nil)
-		if caps := p.capa(); !hasLine(caps, "STLS") {
-			t.Errorf("CAPA %v lacks STLS", caps)
+		if caps := p.capa(); !hasLine(caps, "STLS") || hasLine(caps, "USER") {
+			t.Errorf("CAPA %v: want STLS and no USER", caps)
 		}
 		if st := p.login(mailtest.Alice); !strings.HasPrefix(st, "-ERR") {
 			t.Errorf("plaintext login before STLS: %q, want -ERR", st)
@@ -264,8 +264,8 @@ func TestServer(t *testing.T) {
 		}
 
 		p := dialPOP3(t, srv, srv.POP3PlainOnly, nil)
-		if caps := p.capa(); hasLine(caps, "STLS") {
-			t.Errorf("POP3 plain-only CAPA %v offers STLS", caps)
+		if caps := p.capa(); hasLine(caps, "STLS") || !hasLine(caps, "USER") {
+			t.Errorf("POP3 plain-only CAPA %v: want USER and no STLS", caps)
 		}
 		if st := p.cmd("STLS"); !strings.HasPrefix(st, "-ERR") {
 			t.Errorf("STLS on plain-only: %q", st)
