@@ -61,7 +61,7 @@ func classify(id StepID, err error, in *config.Incoming, ci connInfo) failure {
 	case errors.As(err, &certErr):
 		f.short = certErr.Error()
 		f.hint, f.field = certErr.Hint()
-	case tlsPlain:
+	case tlsPlain && id != StepStartTLS:
 		f.short, f.field = "port speaks plain text, not TLS", FieldSecurity
 		f.hint = fmt.Sprintf("Port %d speaks plain text, not TLS: use security = starttls, or port %d for %s over TLS.",
 			port, config.DefaultPort(in.Protocol, config.SecurityTLS), proto)
@@ -212,7 +212,10 @@ func classifyGarbage(f failure, err error, in *config.Incoming, ci connInfo) fai
 	case errors.Is(err, ErrTooMuchData), errors.Is(err, ErrLineTooLong):
 		f.short = "response too long"
 	default:
-		f.short = "not a " + protoName(in.Protocol) + " server"
+		f.short = "not an IMAP server"
+		if protoName(in.Protocol) == "POP3" {
+			f.short = "not a POP3 server"
+		}
 	}
 	f.field = FieldPort
 	f.hint = fmt.Sprintf("The answer on port %d is not %s: check the port (%s).", port, protoName(in.Protocol), usualPort(in.Protocol, in.Security))

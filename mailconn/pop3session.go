@@ -73,14 +73,23 @@ func (r *runner) pop3() {
 func pop3Err(err error) error {
 	switch {
 	case errors.Is(err, pop3.ErrLineTooLong), errors.Is(err, pop3.ErrResponseTooLong):
-		return fmt.Errorf("%w: %w", ErrLineTooLong, err)
+		return &sentinelError{ErrLineTooLong, err}
 	case errors.Is(err, pop3.ErrMalformed):
-		return fmt.Errorf("%w: %w", ErrMalformed, err)
+		return &sentinelError{ErrMalformed, err}
 	case errors.Is(err, pop3.ErrDataBeforeTLS):
-		return fmt.Errorf("%w: %w", ErrDataBeforeTLS, err)
+		return &sentinelError{ErrDataBeforeTLS, err}
 	}
 	return err
 }
+
+// sentinelError is err, also matching one of our sentinels, with err's
+// message alone.
+type sentinelError struct {
+	sentinel, err error
+}
+
+func (e *sentinelError) Error() string   { return e.err.Error() }
+func (e *sentinelError) Unwrap() []error { return []error{e.sentinel, e.err} }
 
 func (r *runner) pop3Capa(st *pop3State, id StepID, title string) error {
 	return r.step(id, title, r.total, func(ctx context.Context, s *stepState) error {
