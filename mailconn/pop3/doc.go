@@ -4,9 +4,8 @@
 // codes) and RFC 5034 (SASL AUTH with github.com/emersion/go-sasl clients).
 // It does not retrieve or delete messages.
 //
-// It exists because no well-kept Go POP3 client library does: the ones
-// published are unmaintained, lack STLS or SASL, or read responses without
-// bounds.
+// It exists because no well-kept Go POP3 client library does: the published
+// ones are unmaintained and lack STLS, SASL or bounds on what they read.
 //
 // The client is built to face hostile servers: response lines are bounded
 // (Options.MaxLineLength) and so are multi-line responses
