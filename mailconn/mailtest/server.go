@@ -1,7 +1,6 @@
 package mailtest
 
 import (
-	"bufio"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -9,14 +8,11 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 )
 
 // Options configure a Server. The zero value is a Server with a valid
@@ -190,28 +186,6 @@ func missingDovecot(t testing.TB, err error) {
 // of the free ports between choosing and binding it; Start retries.
 var errPortTaken = errors.New("port taken")
 
-// findDovecot returns the dovecot binary, checking that the IMAP and POP3
-// servers are installed too.
-func findDovecot() (string, error) {
-	bin, err := exec.LookPath("dovecot")
-	if err != nil {
-		bin = "/usr/sbin/dovecot" // not on a non-root PATH
-		if _, err := os.Stat(bin); err != nil {
-			return "", errors.New("dovecot not found")
-		}
-	}
-	for _, dir := range []string{"/usr/lib/dovecot", "/usr/libexec/dovecot"} {
-		if _, err := os.Stat(filepath.Join(dir, "imap-login")); err != nil {
-			continue
-		}
-		if _, err := os.Stat(filepath.Join(dir, "pop3-login")); err != nil {
-			return "", errors.New("dovecot's POP3 server not found")
-		}
-		return bin, nil
-	}
-	return "", errors.New("dovecot's IMAP server not found")
-}
-
 // start makes one attempt; on error everything it made is undone.
 func start(bin string, opts Options) (s *Server, err error) {
 	ca, err := rigCA()
@@ -222,7 +196,7 @@ func start(bin string, opts Options) (s *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, err := lookupIDs()
+	id, err := lookupIDs()
 	if err != nil {
 		return nil, err
 	}
@@ -263,23 +237,30 @@ func start(bin string, opts Options) (s *Server, err error) {
 		HomeDir:       filepath.Join(dir, "home"),
 		Location:      "maildir:~/Maildir:LAYOUT=fs",
 		Sep:           string(opts.Separator),
-		InternalUser:  ids.internalUser,
-		InternalGroup: ids.internalGroup,
-		LoginUser:     ids.loginUser,
-		MailUID:       ids.mailUID,
-		MailGID:       ids.mailGID,
+		InternalUser:  id.internalUser,
+		InternalGroup: id.internalGroup,
+		LoginUser:     id.loginUser,
+		MailUID:       id.mailUID,
+		MailGID:       id.mailGID,
 		PlainOnlyIP:   plainOnlyIP,
-		NoChroot:      !ids.chown,
+		NoChroot:      !id.chown,
 	}
 	if opts.Separator == '.' {
 		p.Location = "maildir:~/Maildir"
 	}
-	if err := s.writeFiles(p, leafKP, ids); err != nil {
+	if err := s.writeFiles(p, leafKP, id); err != nil {
 		return s, err
 	}
-	ports, err := freePorts(6)
+	// Dovecot's ports stay reserved while the relays take theirs, so no
+	// two are the same; they are released just before Dovecot binds them.
+	reserved, err := reservePorts(6)
 	if err != nil {
 		return s, err
+	}
+	defer release(reserved)
+	ports := make([]int, len(reserved))
+	for i, ln := range reserved {
+		ports[i] = ln.Addr().(*net.TCPAddr).Port
 	}
 	s.IMAP, s.IMAPS, p.IMAPProxy = ports[0], ports[1], ports[2]
 	s.POP3, s.POP3S, p.POP3Proxy = ports[3], ports[4], ports[5]
@@ -307,6 +288,7 @@ func start(bin string, opts Options) (s *Server, err error) {
 		*r.port = rl.port()
 	}
 
+	release(reserved)
 	if err := s.run(bin, conf); err != nil {
 		return s, err
 	}
@@ -314,242 +296,4 @@ func start(bin string, opts Options) (s *Server, err error) {
 		return s, err
 	}
 	return s, nil
-}
-
-const (
-	// remoteIP is where the Remote relays claim their clients come from
-	// (TEST-NET-1, RFC 5737).
-	remoteIP = "192.0.2.10"
-	// plainOnlyIP is the destination the PlainOnly relays claim; Dovecot's
-	// `local` block for it turns TLS off. Nothing listens on it.
-	plainOnlyIP = "127.0.0.2"
-)
-
-// ids are the system users Dovecot runs as.
-type ids struct {
-	internalUser, internalGroup, loginUser string
-	mailUID, mailGID                       int
-	chown                                  bool // root: hand the mail to mailUID
-}
-
-// lookupIDs picks Dovecot's users: as root the Debian package's "dovecot"
-// and "dovenull" (mail is owned by "dovecot"); otherwise the current user
-// for everything.
-func lookupIDs() (ids, error) {
-	if os.Geteuid() != 0 {
-		u, err := user.Current()
-		if err != nil {
-			return ids{}, fmt.Errorf("current user: %w", err)
-		}
-		g, err := user.LookupGroupId(strconv.Itoa(os.Getegid()))
-		if err != nil {
-			return ids{}, fmt.Errorf("current group: %w", err)
-		}
-		return ids{internalUser: u.Username, internalGroup: g.Name, loginUser: u.Username,
-			mailUID: os.Geteuid(), mailGID: os.Getegid()}, nil
-	}
-	dv, err := user.Lookup("dovecot")
-	if err != nil {
-		return ids{}, fmt.Errorf("dovecot's system user: %w", err)
-	}
-	if _, err := user.Lookup("dovenull"); err != nil {
-		return ids{}, fmt.Errorf("dovecot's login user: %w", err)
-	}
-	uid, _ := strconv.Atoi(dv.Uid)
-	gid, _ := strconv.Atoi(dv.Gid)
-	g, err := user.LookupGroupId(dv.Gid)
-	if err != nil {
-		return ids{}, fmt.Errorf("dovecot's system group: %w", err)
-	}
-	return ids{internalUser: "dovecot", internalGroup: g.Name, loginUser: "dovenull",
-		mailUID: uid, mailGID: gid, chown: true}, nil
-}
-
-// makeDir makes the server's folder with a short, world-traversable path:
-// Dovecot's unprivileged processes must reach it and its Unix sockets must
-// stay under 108 bytes.
-func makeDir() (string, error) {
-	base := os.TempDir()
-	if len(base) > 40 || strings.ContainsAny(base, " \t\"'#{}<>") {
-		base = "/tmp"
-	}
-	dir, err := os.MkdirTemp(base, "mt-")
-	if err != nil {
-		return "", fmt.Errorf("make server folder: %w", err)
-	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		return "", fmt.Errorf("make server folder: %w", err)
-	}
-	return dir, nil
-}
-
-// writeFiles writes certificates, the passwd-file and the users' mail.
-func (s *Server) writeFiles(p confParams, leafKP *keyPair, id ids) error {
-	var passwd strings.Builder
-	for _, u := range Users {
-		fmt.Fprintf(&passwd, "%s:{PLAIN}%s::::::\n", u.Name, u.Password)
-	}
-	for _, f := range []struct {
-		path string
-		data []byte
-		mode os.FileMode
-	}{
-		{s.CAFile, s.CAPEM, 0o644},
-		{p.CertPath, leafKP.certPEM, 0o644},
-		{p.KeyPath, leafKP.keyPEM, 0o600},
-		{p.PasswdPath, []byte(passwd.String()), 0o644},
-	} {
-		if err := os.WriteFile(f.path, f.data, f.mode); err != nil {
-			return fmt.Errorf("write server files: %w", err)
-		}
-	}
-	for _, u := range Users {
-		if err := seedMaildir(filepath.Join(p.HomeDir, u.Name, "Maildir"), s.Separator, u); err != nil {
-			return err
-		}
-	}
-	if !id.chown {
-		return nil
-	}
-	err := filepath.WalkDir(p.HomeDir, func(path string, _ os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		return os.Lchown(path, id.mailUID, id.mailGID)
-	})
-	if err != nil {
-		return fmt.Errorf("hand mail to uid %d: %w", id.mailUID, err)
-	}
-	return nil
-}
-
-// freePorts returns n distinct loopback ports that were free a moment ago.
-func freePorts(n int) ([]int, error) {
-	var ports []int
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("free port: %w", err)
-		}
-		defer ln.Close()
-		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
-}
-
-// run starts Dovecot in the foreground as a child in its own process group.
-// Its output goes to a file: Dovecot keeps the stderr it is given open in
-// its children, and a pipe would keep `go test` waiting.
-func (s *Server) run(bin, conf string) error {
-	out, err := os.Create(s.outPath)
-	if err != nil {
-		return fmt.Errorf("start dovecot: %w", err)
-	}
-	cmd := exec.Command(bin, "-F", "-c", conf)
-	cmd.Dir = s.Dir
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
-	if err := cmd.Start(); err != nil {
-		_ = out.Close()
-		return fmt.Errorf("start dovecot: %w", err)
-	}
-	s.cmd, s.out = cmd, out
-	go func() {
-		_ = cmd.Wait()
-		close(s.exited)
-	}()
-	return nil
-}
-
-// readyTimeout only guards against a hang: Dovecot is usually ready in
-// well under a second.
-const readyTimeout = 20 * time.Second
-
-// waitReady waits until the IMAP and POP3 listeners greet.
-func (s *Server) waitReady() error {
-	deadline := time.Now().Add(readyTimeout)
-	for _, port := range []int{s.IMAP, s.POP3} {
-		for {
-			line, err := greeting(s.Addr(port))
-			if err == nil && (strings.HasPrefix(line, "* OK") || strings.HasPrefix(line, "+OK")) {
-				break
-			}
-			select {
-			case <-s.exited:
-				if strings.Contains(s.Log(), "Address already in use") {
-					return fmt.Errorf("dovecot exited: %w", errPortTaken)
-				}
-				return errors.New("dovecot exited at start")
-			default:
-			}
-			if strings.Contains(s.Log(), "Fatal:") {
-				return errors.New("dovecot failed at start")
-			}
-			if time.Now().After(deadline) {
-				return fmt.Errorf("dovecot not ready after %s: %s: %v %q", readyTimeout, s.Addr(port), err, line)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-	}
-	return nil
-}
-
-// greeting reads the first line a server sends on addr.
-func greeting(addr string) (string, error) {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return "", err
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-	return bufio.NewReader(c).ReadString('\n')
-}
-
-// stopTimeout bounds the wait for Dovecot to exit after SIGTERM before it is
-// killed.
-const stopTimeout = 10 * time.Second
-
-// Close stops Dovecot and the relays and removes Dir; Log still answers.
-// When it returns no goroutine or process of the Server is left. Start
-// registers it with t.Cleanup; calling it earlier (to test a vanished
-// server) is fine, and calling it again does nothing.
-//
-// Close takes about a second: Dovecot's master, once its children are gone,
-// waits a fixed second for its log process. Tests that start several
-// servers save time with t.Parallel.
-func (s *Server) Close() {
-	s.closeOnce.Do(func() {
-		for _, r := range s.relays {
-			r.close()
-		}
-		if s.cmd != nil {
-			pid := s.cmd.Process.Pid
-			_ = s.cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-s.exited:
-			case <-time.After(stopTimeout):
-				_ = syscall.Kill(-pid, syscall.SIGKILL)
-				<-s.exited
-			}
-			// The master is gone; stray children (same process group) go too.
-			_ = syscall.Kill(-pid, syscall.SIGKILL)
-			_ = s.out.Close()
-		}
-		s.mu.Lock()
-		log := s.readLog()
-		s.finalLog = &log
-		s.mu.Unlock()
-		removeAll(s.Dir)
-	})
-}
-
-// removeAll removes dir, retrying briefly while exiting Dovecot processes
-// may still write to it.
-func removeAll(dir string) {
-	for i := 0; i < 50; i++ {
-		if err := os.RemoveAll(dir); err == nil {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
