@@ -1,0 +1,240 @@
+// Command mailsetup sets up and tests the incoming mail server (POP3 or
+// IMAP4) of a help-desk Mail Connector: a terminal wizard, and commands for
+// scripts (init, test, show, discover, oauth2 login).
+//
+// This file holds the root command, the global flags and the one place where
+// errors become exit codes: 0 success, 1 the connection test failed, 2 usage
+// or config error, 130 interrupted.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+
+	"charm.land/fang/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/mailsetup/mailsetup/config"
+)
+
+// Set by the release build: -ldflags "-X main.Version=… -X main.Commit=… -X main.Date=…".
+var (
+	Version = ""
+	Commit  = ""
+	Date    = ""
+)
+
+// Exit codes.
+const (
+	exitOK          = 0
+	exitTestFailed  = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+// exitError carries an exit code through cobra to main. A nil err with a
+// code prints nothing (the command already said what happened).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageErr marks err as a usage or config error (exit 2).
+func usageErr(err error) error { return &exitError{code: exitUsage, err: err} }
+
+// usageErrf is usageErr(fmt.Errorf(…)).
+func usageErrf(format string, args ...any) error {
+	return usageErr(fmt.Errorf(format, args...))
+}
+
+// globals are the flags every command takes.
+type globals struct {
+	configPath string
+	accessible bool
+}
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run executes the command line args and returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	root := newRootCmd(stdin, stdout, stderr)
+	root.SetArgs(args)
+	err := fang.Execute(ctx, root,
+		fang.WithErrorHandler(errorHandler(stderr)),
+		fang.WithoutVersion(), // we print our own, richer version (see versionCmd)
+	)
+	if err == nil {
+		return exitOK
+	}
+	return exitCode(ctx, err)
+}
+
+// exitCode maps an error to the exit code documented in PRODUCT.md.
+func exitCode(ctx context.Context, err error) int {
+	var ee *exitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
+		return exitInterrupted
+	default:
+		// Anything cobra itself rejects (unknown flag, bad argument count)
+		// is a usage error.
+		return exitUsage
+	}
+}
+
+// errorHandler returns fang's error handler: err as one plain line
+// ("mailsetup: …") when stderr is not a terminal, so scripts and logs get
+// clean text; on a terminal, the same sentence in the error colour.
+func errorHandler(stderr io.Writer) fang.ErrorHandler {
+	return func(w io.Writer, styles fang.Styles, err error) {
+		var ee *exitError
+		if errors.As(err, &ee) && ee.err == nil {
+			return // already reported
+		}
+		msg := "mailsetup: " + strings.TrimSuffix(err.Error(), ".")
+		if detectTerm(stderr, os.Environ()).color {
+			_, _ = fmt.Fprintln(w, styles.ErrorText.UnsetWidth().UnsetMargins().UnsetTransform().Render(msg))
+			return
+		}
+		_, _ = fmt.Fprintln(stderr, msg)
+	}
+}
+
+func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "mailsetup",
+		Short: "Set up and test the Mail Connector's incoming mail server (POP3 or IMAP4)",
+		Long: `mailsetup configures the incoming mail server of the help-desk Mail Connector:
+POP3 or IMAP4, server and port, IMAP folder, user name and password, Secure
+Password Authentication (SPA), the secure-connection mode and certificate
+checking, and tests the connection step by step.
+
+Run it with no command for the setup wizard. Scripts use init, test and show.`,
+		Example: `  mailsetup                      # the wizard
+  mailsetup test                 # test the saved config
+  printf '%s' "$PW" | mailsetup init --server mail.example.com \
+      --username support@example.com --password-stdin --test`,
+		Args:          cobra.NoArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runWizard(cmd.Context(), g, stdin, stdout)
+		},
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return usageErrf("%v (see --help)", err)
+	})
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.configPath, "config", "", "config file `path` (default: $MAILSETUP_CONFIG, else /etc/mailsetup/config.toml as root, else ~/.config/mailsetup/config.toml)")
+	root.Flags().BoolVar(&g.accessible, "accessible", false, "plain line-by-line prompts instead of the full-screen wizard (screen readers, serial consoles, scripts)")
+	root.Flags().BoolP("version", "v", false, "print the version and exit")
+	root.PreRunE = func(cmd *cobra.Command, _ []string) error {
+		if v, _ := cmd.Flags().GetBool("version"); v {
+			printVersion(stdout)
+			return &exitError{code: exitOK}
+		}
+		return nil
+	}
+
+	root.AddCommand(
+		newVersionCmd(stdout),
+		newShowCmd(g, stdout, stderr),
+		newInitCmd(g, stdin, stdout, stderr),
+		newTestCmd(g, stdout, stderr),
+	)
+	return root
+}
+
+// resolveConfigPath applies --config, $MAILSETUP_CONFIG and the defaults.
+func (g *globals) resolveConfigPath() (string, error) {
+	p, err := config.ResolvePath(g.configPath)
+	if err != nil {
+		return "", usageErr(err)
+	}
+	return p, nil
+}
+
+// loadConfig loads the config strictly, printing warnings to stderr. Any
+// failure is a config error (exit 2).
+func loadConfig(g *globals, stderr io.Writer) (*config.Config, string, error) {
+	path, err := g.resolveConfigPath()
+	if err != nil {
+		return nil, "", err
+	}
+	c, warnings, err := config.Load(path)
+	if err != nil {
+		return nil, path, usageErr(err)
+	}
+	printWarnings(stderr, warnings)
+	return c, path, nil
+}
+
+func printWarnings(w io.Writer, warnings []config.Warning) {
+	for _, warn := range warnings {
+		_, _ = fmt.Fprintf(w, "mailsetup: warning: %s\n", warn.String())
+	}
+}
+
+// versionString is "v1.2.3 (commit abcdef0, built 2026-11-25)" from the
+// release ldflags, else from the module's build info.
+func versionString() string {
+	v, c, d := Version, Commit, Date
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if v == "" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			v = info.Main.Version
+		}
+		for _, s := range info.Settings {
+			switch {
+			case s.Key == "vcs.revision" && c == "":
+				c = s.Value
+			case s.Key == "vcs.time" && d == "":
+				d = s.Value
+			}
+		}
+	}
+	if v == "" {
+		v = "devel"
+	}
+	if len(c) > 12 {
+		c = c[:12]
+	}
+	s := v
+	var extra []string
+	if c != "" {
+		extra = append(extra, "commit "+c)
+	}
+	if d != "" {
+		extra = append(extra, "built "+d)
+	}
+	if len(extra) > 0 {
+		s += " (" + strings.Join(extra, ", ") + ")"
+	}
+	return s
+}
