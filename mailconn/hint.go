@@ -65,6 +65,9 @@ func classify(id StepID, err error, in *config.Incoming, ci connInfo) failure {
 		f.short, f.field = "port speaks plain text, not TLS", FieldSecurity
 		f.hint = fmt.Sprintf("Port %d speaks plain text, not TLS: use security = starttls, or port %d for %s over TLS.",
 			port, config.DefaultPort(in.Protocol, config.SecurityTLS), proto)
+	case errors.Is(err, ErrPortSpeaksTLS):
+		f.short, f.field = "port speaks TLS", FieldSecurity
+		f.hint = fmt.Sprintf("Port %d speaks TLS, not plain text: use security = tls.", port)
 	case errors.As(err, &dnsErr):
 		f.field = FieldServer
 		switch {

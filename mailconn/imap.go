@@ -59,8 +59,9 @@ func (r *runner) imap() {
 
 	// 4. greeting
 	err := r.step(StepGreeting, "Server greeting", r.total, func(ctx context.Context, s *stepState) error {
+		probe := r.startTLSProbe(ctx)
 		resp, err := ic.read()
-		if err != nil {
+		if err := probeErr(probe, err); err != nil {
 			return fmt.Errorf("greeting: %w", err)
 		}
 		if resp.tag != "*" {

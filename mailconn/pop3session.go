@@ -33,8 +33,9 @@ func (r *runner) pop3() {
 	opts := &pop3.Options{Trace: r.pop3Trace()}
 
 	err := r.step(StepGreeting, "Server greeting", r.total, func(ctx context.Context, s *stepState) error {
+		probe := r.startTLSProbe(ctx)
 		c, err := pop3.NewClient(ctx, r.guard, opts)
-		if err != nil {
+		if err := probeErr(probe, err); err != nil {
 			var pe *pop3.Error
 			if errors.As(err, &pe) {
 				return fmt.Errorf("greeting: %w: %s", ErrGreetingRejected, sample(pe.Text))

@@ -73,6 +73,10 @@ func TestRigFailures(t *testing.T) {
 			mailconn.StepTLS, mailconn.FieldSecurity, "use security = starttls", "plain text"},
 		{"pop3/tls to a plain port", with(pop3s, func(in *config.Incoming) { in.Port = srv.POP3 }), a.Password,
 			mailconn.StepTLS, mailconn.FieldSecurity, "use security = starttls", "plain text"},
+		{"imap/plain to a TLS port", with(imapST, func(in *config.Incoming) { in.Port = srv.IMAPS }), a.Password,
+			mailconn.StepGreeting, mailconn.FieldSecurity, "use security = tls", "port speaks TLS"},
+		{"pop3/plain to a TLS port", with(pop3ST, func(in *config.Incoming) { in.Security, in.Port = config.SecurityNone, srv.POP3S }), a.Password,
+			mailconn.StepGreeting, mailconn.FieldSecurity, "use security = tls", "port speaks TLS"},
 		{"imap/logindisabled with none", with(imapST, func(in *config.Incoming) {
 			in.Security, in.Port = config.SecurityNone, srv.IMAPRemote
 		}), a.Password, mailconn.StepAuthenticate, mailconn.FieldSecurity, "choose security starttls or tls", "LOGINDISABLED"},
