@@ -39,8 +39,10 @@ type TLSInfo struct {
 }
 
 // Detail is one line for the step log: version, cipher suite, subject, the
-// names the certificate carries, issuer, expiry and — last, because it is
-// what an admin copies into pinned_certificate_sha256 — the full SHA-256
+// names the certificate carries, issuer, expiry, the verdict when it is not
+// a plain "verified" ("pinned", or "not verified: " and the problem, which
+// reject_invalid_certificates = false lets through) and — last, because it
+// is what an admin copies into pinned_certificate_sha256 — the full SHA-256
 // fingerprint.
 func (i *TLSInfo) Detail() string {
 	if i == nil || i.Version == "" {
@@ -70,6 +72,13 @@ func (i *TLSInfo) Detail() string {
 	if !i.NotAfter.IsZero() {
 		b.WriteString(", expires ")
 		b.WriteString(i.NotAfter.UTC().Format(time.DateOnly))
+	}
+	switch {
+	case i.Problem != nil:
+		b.WriteString(", not verified: ")
+		b.WriteString(i.Problem.Error())
+	case i.Pinned:
+		b.WriteString(", pinned")
 	}
 	if i.SHA256 != "" {
 		b.WriteString(", SHA-256 ")

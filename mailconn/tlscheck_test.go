@@ -619,6 +619,30 @@ func TestTLSInfoDetail(t *testing.T) {
 	if info.Verdict() != "certificate verified" {
 		t.Errorf("Verdict = %q", info.Verdict())
 	}
+	t.Run("verdicts", func(t *testing.T) {
+		for _, tt := range []struct {
+			name string
+			cert tls.Certificate
+			in   config.Incoming
+			want string
+		}{
+			{"pinned", k.selfSigned, config.Incoming{Server: "localhost", PinnedCertificateSHA256: fingerprint(k.selfSigned.Leaf)},
+				", self-signed, expires " + k.selfSigned.Leaf.NotAfter.UTC().Format(time.DateOnly) + ", pinned, SHA-256 "},
+			{"not verified", k.selfSigned, config.Incoming{Server: "localhost"},
+				", not verified: certificate is self-signed (CN=localhost) and not trusted, SHA-256 "},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				addr, _ := tlsServer(t, &tls.Config{Certificates: []tls.Certificate{tt.cert}})
+				info, err := handshake(t, addr, &tt.in, k.now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := info.Detail(); !strings.Contains(d, tt.want) || !strings.HasSuffix(d, fingerprint(tt.cert.Leaf)) {
+					t.Errorf("Detail %q lacks %q", d, tt.want)
+				}
+			})
+		}
+	})
 	if (*TLSInfo)(nil).Detail() != "" {
 		t.Error("nil Detail is not empty")
 	}

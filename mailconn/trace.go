@@ -139,6 +139,59 @@ func (t *tracer) wrap(c net.Conn) net.Conn {
 	return &traceConn{Conn: c, t: t}
 }
 
+// transcriptWriter returns a writer for a line transcript made elsewhere:
+// each line "C: …" or "S: …" (any other line becomes a note). The lines go
+// through the same redaction as traffic on a wrapped connection — protocol
+// rules and secret forms — so a transcript that hides credentials itself is
+// checked once more. Package pop3's Trace is one: it goes on after STLS,
+// where a wrapped connection would see only ciphertext. A nil tracer gives
+// a nil writer.
+func (t *tracer) transcriptWriter() io.Writer {
+	if t == nil {
+		return nil
+	}
+	return &transcriptWriter{t: t, c: &traceConn{t: t}}
+}
+
+// transcriptWriter feeds transcript lines to a tracer as if they crossed a
+// connection.
+type transcriptWriter struct {
+	t   *tracer
+	c   *traceConn
+	buf []byte // a partial line
+}
+
+// Write takes transcript text; lines are traced as they end.
+func (w *transcriptWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			break
+		}
+		w.line(w.buf[:i])
+		w.buf = w.buf[i+1:]
+	}
+	if len(w.buf) > w.t.limit() { // no line end in sight: trace what there is
+		w.line(w.buf)
+		w.buf = nil
+	}
+	return len(p), nil
+}
+
+// line traces one transcript line.
+func (w *transcriptWriter) line(l []byte) {
+	l = bytes.TrimSuffix(l, []byte("\r"))
+	switch {
+	case bytes.HasPrefix(l, []byte("C: ")):
+		w.t.feed(w.c, true, append(append([]byte{}, l[3:]...), '\r', '\n'))
+	case bytes.HasPrefix(l, []byte("S: ")):
+		w.t.feed(w.c, false, append(append([]byte{}, l[3:]...), '\r', '\n'))
+	default:
+		w.t.note("%s", l)
+	}
+}
+
 // traceConn is a net.Conn whose traffic goes to a tracer. Its fields are
 // guarded by the tracer's mutex.
 type traceConn struct {

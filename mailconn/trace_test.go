@@ -358,6 +358,42 @@ func TestTraceLongLines(t *testing.T) {
 	}
 }
 
+func TestTraceTranscriptWriter(t *testing.T) {
+	var out bytes.Buffer
+	tr := newTracer(&out, "pop3", "s3cret-pw")
+	tr.now = fixedClock
+	w := tr.transcriptWriter()
+	for _, chunk := range []string{
+		"S: +OK ready\n",
+		"C: USER alice\nC: PASS hunter2-",
+		"unknown\n",
+		"C: AUTH PLAIN\nS: + \nC: " + b64("\x00alice\x00hunter2-unknown") + "\n",
+		"S: -ERR s3cret-pw is wrong\n",
+		"C: QUIT\nnote \x1b[2J\n",
+	} {
+		if _, err := io.WriteString(w, chunk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := transcript(
+		"S: +OK ready",
+		"C: USER alice",
+		"C: PASS <redacted>",
+		"C: AUTH PLAIN",
+		"S: + ",
+		"C: <redacted>",
+		"S: -ERR <redacted> is wrong",
+		"C: QUIT",
+		`*  note \x1b[2J`,
+	)
+	if out.String() != want {
+		t.Errorf("trace:\n%s\nwant:\n%s", out.String(), want)
+	}
+	if (*tracer)(nil).transcriptWriter() != nil {
+		t.Error("nil tracer gives a writer")
+	}
+}
+
 func TestTraceNil(t *testing.T) {
 	var tr *tracer = newTracer(nil, "imap", "x")
 	if tr != nil {
