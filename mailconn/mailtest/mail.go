@@ -3,6 +3,8 @@ package mailtest
 import (
 	"encoding/base64"
 	"fmt"
+	"mime"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,7 +44,8 @@ const (
 )
 
 // Message is one message the rig puts in a mailbox. Its Date header and its
-// IMAP INTERNALDATE are both Date.
+// IMAP INTERNALDATE are both Date; a non-ASCII Subject or From name is
+// stored as RFC 2047 encoded words.
 type Message struct {
 	Subject string
 	From    string
@@ -130,6 +133,12 @@ func writeMessage(dir string, i int, user User, m Message) error {
 	if m.Seen {
 		path = filepath.Join(dir, "cur", name+":2,S")
 	}
+	from, err := mail.ParseAddress(m.From)
+	if err != nil {
+		return fmt.Errorf("seed message: from %q: %w", m.From, err)
+	}
+	// Header text outside ASCII goes in RFC 2047 encoded words, as real
+	// mail clients send it; the body is UTF-8.
 	body := fmt.Sprintf("Date: %s\n"+
 		"From: %s\n"+
 		"To: %s@localhost\n"+
@@ -140,7 +149,7 @@ func writeMessage(dir string, i int, user User, m Message) error {
 		"Content-Transfer-Encoding: 8bit\n"+
 		"\n"+
 		"Hello %s,\n\nthis is a test message of the mailtest rig: %s.\n",
-		m.Date.Format(time.RFC1123Z), m.From, user.Name, m.Subject,
+		m.Date.Format(time.RFC1123Z), from.String(), user.Name, mime.QEncoding.Encode("utf-8", m.Subject),
 		m.Date.Unix(), i, user.Name, user.Name, m.Subject)
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		return fmt.Errorf("seed message: %w", err)

@@ -108,6 +108,15 @@ func TestServer(t *testing.T) {
 		if m.Envelope.Subject != mailtest.InboxContent[0].Subject || !slices.Contains(m.Flags, imap.FlagSeen) {
 			t.Errorf("message 1: subject %q flags %v", m.Envelope.Subject, m.Flags)
 		}
+		last, err := c.Fetch(imap.SeqSetNum(mailtest.InboxMessages), &imap.FetchOptions{Envelope: true}).Collect()
+		if err != nil || len(last) != 1 {
+			t.Fatalf("FETCH %d: %v, %d messages", mailtest.InboxMessages, err, len(last))
+		}
+		want := mailtest.InboxContent[mailtest.InboxMessages-1]
+		if env := last[0].Envelope; env.Subject != want.Subject || !env.Date.Equal(mailtest.NewestInboxDate) ||
+			len(env.From) != 1 || env.From[0].Name != "Jörg Müller" {
+			t.Errorf("newest message: subject %q, date %v, from %+v; want %q", env.Subject, env.Date, env.From, want.Subject)
+		}
 		if err := c.Logout().Wait(); err != nil {
 			t.Error(err)
 		}
@@ -392,6 +401,9 @@ func TestDotSeparator(t *testing.T) {
 	names := map[string]bool{}
 	for _, l := range list {
 		names[l.Mailbox] = true
+		if l.Mailbox == "Archive" && !slices.Contains(l.Attrs, imap.MailboxAttrNoSelect) {
+			t.Errorf("Archive attrs %v: want \\Noselect", l.Attrs)
+		}
 		if l.Delim != '.' {
 			t.Errorf("%s: delimiter %q", l.Mailbox, l.Delim)
 		}
