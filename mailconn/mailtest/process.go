@@ -103,8 +103,9 @@ func greeting(addr string) (string, error) {
 	return bufio.NewReader(c).ReadString('\n')
 }
 
-// Close stops Dovecot and the relays and removes Dir; Log still answers.
-// When it returns no goroutine or process of the Server is left. Start
+// Close kills Dovecot, stops the relays and removes Dir; Log still answers.
+// When it returns, no goroutine of the Server is left and every Dovecot
+// process has been sent SIGKILL (the master is reaped). Start
 // registers it with t.Cleanup; calling it earlier (to test a vanished
 // server) is fine, and calling it again does nothing.
 func (s *Server) Close() {
