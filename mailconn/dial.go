@@ -149,3 +149,19 @@ func shortNetError(err error) string {
 	}
 	return err.Error()
 }
+
+// cancellableResolver is Go's resolver with connections that close when the
+// lookup's context ends: net.Resolver watches only deadlines during an
+// exchange, so a cancelled lookup would otherwise go on in the background
+// until its own timeout.
+func cancellableResolver() *net.Resolver {
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, address string) (net.Conn, error) {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, network, address)
+		if err != nil {
+			return nil, err
+		}
+		context.AfterFunc(ctx, func() { _ = c.Close() })
+		return c, nil
+	}}
+}

@@ -24,7 +24,11 @@ type Options struct {
 	// Trace, when not nil, receives the protocol transcript with
 	// timestamps, C:/S: prefixes and every secret redacted.
 	Trace io.Writer
-	// Resolver looks up the server's addresses; nil means net.DefaultResolver.
+	// Resolver looks up the server's addresses. nil means Go's own resolver
+	// (/etc/hosts, /etc/resolv.conf) with connections that close when the
+	// lookup is cancelled, so that no lookup outlives the test; a given
+	// Resolver should do the same (net.Resolver's exchanges heed only
+	// deadlines, not cancellation).
 	Resolver *net.Resolver
 	// Now is the clock used for certificate checks; nil means time.Now.
 	Now func() time.Time
@@ -97,7 +101,7 @@ func newRunner(ctx context.Context, in config.Incoming, opts Options, report fun
 		opts.Now = time.Now
 	}
 	if opts.Resolver == nil {
-		opts.Resolver = net.DefaultResolver
+		opts.Resolver = cancellableResolver()
 	}
 	r := &runner{
 		parent: ctx,
