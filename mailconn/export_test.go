@@ -1,0 +1,8 @@
+package mailconn
+
+// Hooks for the external tests.
+var (
+	NTLMChallengeForTest = challengeMessage
+	NTLMFieldForTest     = field
+	FromUTF16ForTest     = fromUTF16
+)
