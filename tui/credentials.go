@@ -64,7 +64,7 @@ func newCredentialsScreen(m *Model) *credentialsScreen {
 		return ""
 	}
 	s.command = newTextField("Command", "systemd-creds cat mail-password", required("Type the command that prints the password."))
-	s.command.note = func() string { return "Run with /bin/sh -c; its first line of output is the password." }
+	s.command.note = func() string { return "Run with /bin/sh -c; what it prints is the password." }
 	s.form = &form{fields: []field{s.username, s.keep, s.password, s.file, s.env, s.command}}
 	s.form.hidden = func(i int) bool {
 		if i == 0 {

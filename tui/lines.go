@@ -169,7 +169,7 @@ func askSettings(p *prompter, in *config.Incoming, base config.Incoming) error {
 	in.Port, _ = strconv.Atoi(port) // "" and "-": 0, the default
 	if in.Protocol == config.ProtocolIMAP {
 		fmt.Fprintln(p.w, "  A subfolder is written with the server's separator, e.g. INBOX.Support or INBOX/Support; Office 365 takes only slashes.")
-		mb, err := p.ask("Mail box", in.EffectiveMailbox(), func(v string) string {
+		mb, err := p.ask("Mail Box", in.EffectiveMailbox(), func(v string) string {
 			if msg := checkMailbox(v); msg != "" {
 				return msg
 			}

@@ -9,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/mailsetup/mailsetup/config"
 )
@@ -27,6 +28,8 @@ type reviewScreen struct {
 	field   string // its key
 	err     error  // the last save error
 	saving  bool
+	content string // what the viewport shows, before fitting to width
+	width   int    // the width content was last fitted to
 }
 
 func newReviewScreen(m *Model) *reviewScreen {
@@ -85,8 +88,20 @@ func (r *reviewScreen) prepare() {
 	}
 	b.WriteString("\n\n" + st.heading.Render("The file to write (secrets masked):") + "\n")
 	b.WriteString(strings.TrimRight(text, "\n"))
-	r.vp.SetContent(b.String())
+	r.content, r.width = b.String(), 0
 	r.vp.GotoTop()
+}
+
+// fitComments drops the trailing comments of the lines wider than width,
+// so that a comment never wraps into a line that reads like a setting.
+func fitComments(text string, width int) string {
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		if lipgloss.Width(l) > width && !strings.HasPrefix(strings.TrimSpace(ansi.Strip(l)), "#") {
+			lines[i] = strings.TrimRight(cutComment(l), " ")
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 func (r *reviewScreen) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -164,6 +179,10 @@ func (r *reviewScreen) view(width, height int) page {
 	}
 	r.vp.SetWidth(width)
 	r.vp.SetHeight(max(3, vh))
+	if r.width != width {
+		r.width = width
+		r.vp.SetContent(fitComments(r.content, width))
+	}
 	main := r.vp.View() + "\n\n" + foot
 	if head != "" {
 		main = head + "\n\n" + main

@@ -23,7 +23,6 @@ type serverScreen struct {
 func newServerScreen(m *Model) *serverScreen {
 	s := &serverScreen{m: m}
 	s.server = newTextField("Server name", "mail.example.com", checkServer)
-	s.server.note = func() string { return "The name of your incoming mail server." }
 	s.port = newTextField("Port", "", checkPort)
 	s.port.note = func() string {
 		in := m.incoming()

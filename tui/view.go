@@ -1,0 +1,180 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// View draws the current screen with the header, status and help lines.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = "mailsetup"
+	return v
+}
+
+func (m *Model) render() string {
+	w, h := m.width, m.height
+	if w < minWidth || h < minHeight {
+		msg := fmt.Sprintf("Terminal too small: need at least %d%s%d (now %d%s%d). Enlarge the window, or press Ctrl+C to quit.",
+			minWidth, m.st.times, minHeight, w, m.st.times, h)
+		return lipgloss.NewStyle().Width(max(w, 10)).Render(msg)
+	}
+	cw := min(w, maxWidth) - 2
+	margin := " "
+
+	left := m.st.heading.Render(screenTitles[m.screen])
+	right := ""
+	steps := m.steps()
+	for i, s := range steps {
+		if s == m.screen {
+			right = m.st.step.Render(fmt.Sprintf("Step %d of %d", i+1, len(steps)))
+		}
+	}
+	if m.screen == scrWelcome {
+		left = m.st.header.Render("mailsetup " + m.st.dash + " Mail Connector incoming mail")
+	}
+	gap := max(1, cw-lipgloss.Width(left)-lipgloss.Width(right))
+	header := margin + left + strings.Repeat(" ", gap) + right
+	rule := m.st.rule.Render(strings.Repeat(m.st.ruleChar, min(w, maxWidth)))
+
+	bodyH := h - 4 // header, rule, status, help
+	lines := m.body(cw, bodyH).fit(bodyH)
+	if len(lines) > bodyH {
+		lines = append(lines[:bodyH-1], m.st.muted.Render(m.st.ellipsis))
+	}
+	for len(lines) < bodyH {
+		lines = append(lines, "")
+	}
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = margin + l
+		}
+	}
+
+	status := m.statusLine(cw)
+	m.help.SetWidth(cw)
+	// help truncates only when its ellipsis fits: cut what it leaves too long
+	helpLine := margin + ansi.Truncate(m.help.ShortHelpView(m.helpBindings()), cw, "")
+	return header + "\n" + rule + "\n" + strings.Join(lines, "\n") + "\n" + status + "\n" + helpLine
+}
+
+// page is a screen's content: intro and outro are dropped, in that order,
+// when the terminal is too short for all of it.
+type page struct {
+	intro, main, outro string
+}
+
+// fit joins the parts that fit in height lines, with a blank line at the
+// top and between parts.
+func (p page) fit(height int) []string {
+	parts := []string{p.intro, p.main, p.outro}
+	for {
+		var nonEmpty []string
+		for _, s := range parts {
+			if s != "" {
+				nonEmpty = append(nonEmpty, s)
+			}
+		}
+		lines := strings.Split("\n"+strings.Join(nonEmpty, "\n\n"), "\n")
+		switch {
+		case len(lines) <= height:
+			return lines
+		case parts[0] != "":
+			parts[0] = ""
+		case parts[2] != "":
+			parts[2] = ""
+		case lines[0] == "" && len(lines) > 1:
+			return lines[1:] // no top margin either
+		default:
+			return lines
+		}
+	}
+}
+
+func (m *Model) statusLine(width int) string {
+	var s string
+	switch m.confirm {
+	case confirmDiscard:
+		s = m.st.warnText.Render("Discard changes? [y/N]")
+	case confirmFailedTest:
+		s = m.st.warnText.Render(m.test.failedQuestion())
+	default:
+		s = m.status
+	}
+	if lipgloss.Width(s) > width {
+		s = lipgloss.NewStyle().MaxWidth(width).Render(s)
+	}
+	if s == "" {
+		return ""
+	}
+	return " " + s
+}
+
+// body is the screen's content under the header.
+func (m *Model) body(width, height int) page {
+	switch m.screen {
+	case scrWelcome:
+		return m.welcome.view(width)
+	case scrAccount:
+		return m.account.view(width)
+	case scrServer:
+		return m.server.view(width)
+	case scrMailbox:
+		return m.mailbox.view(width)
+	case scrCredentials:
+		return m.creds.view(width)
+	case scrSPA:
+		return m.spa.view(width)
+	case scrSecurity:
+		return m.security.view(width)
+	case scrCerts:
+		return m.certs.view(width)
+	case scrTest:
+		return m.test.view(width, height-1)
+	case scrReview:
+		return m.review.view(width, height-1)
+	case scrDone:
+		return m.review.doneView(width)
+	}
+	return page{}
+}
+
+// helpBindings are the keys that work now.
+func (m *Model) helpBindings() []key.Binding {
+	k := m.keys
+	if m.confirm != confirmNone {
+		return []key.Binding{k.Yes, with(k.No, "n/enter", "no")}
+	}
+	switch m.screen {
+	case scrWelcome:
+		return m.welcome.help()
+	case scrTest:
+		return m.test.help()
+	case scrReview:
+		return m.review.help()
+	case scrDone:
+		return []key.Binding{k.Done}
+	}
+	f := m.formOf(m.screen)
+	var bs []key.Binding
+	switch f.current().(type) {
+	case *choiceField:
+		bs = append(bs, k.Up)
+	case *checkField:
+		bs = append(bs, k.Toggle)
+	}
+	next, back := k.Next, k.Back
+	if m.width < 76 { // keep the whole line on a narrow terminal
+		next, back = with(next, "enter", "next"), with(back, "esc", "back")
+	}
+	if f.atLast() && m.fixReturn {
+		next = with(next, "enter", "test again")
+	}
+	return append(bs, next, back, k.Quit)
+}
