@@ -120,9 +120,12 @@ func (r *runner) handshake(ctx context.Context, c net.Conn, s *stepState) (*tls.
 		return nil, fmt.Errorf("tls handshake: %w", err)
 	}
 	s.detail = info.Detail()
-	if info.Problem != nil {
+	switch v := tc.ConnectionState().Version; {
+	case info.Problem != nil:
 		hint, field := info.Problem.Hint()
 		s.warnf(field, hint)
+	case v < tls.VersionTLS12:
+		s.warnf(FieldTLSMinVersion, "The server speaks only "+tlsVersionName(v)+", which is outdated and weak: update the server's TLS settings.")
 	}
 	if r.tr != nil {
 		r.tr.note("TLS: %s", s.detail)

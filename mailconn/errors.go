@@ -119,12 +119,12 @@ func (e *FolderError) Error() string {
 // TimeoutError means a step did not finish before its deadline.
 type TimeoutError struct {
 	Step  StepID
-	After time.Duration // the step's budget
+	After time.Duration // how long the step ran
 	Err   error         // what the I/O returned, may be nil
 }
 
 func (e *TimeoutError) Error() string {
-	return fmt.Sprintf("%s timed out after %s", e.Step, e.After.Round(time.Millisecond))
+	return fmt.Sprintf("%s timed out after %s", e.Step, e.After.Round(100*time.Millisecond))
 }
 
 func (e *TimeoutError) Unwrap() error { return e.Err }
