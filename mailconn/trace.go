@@ -39,6 +39,14 @@ const (
 //     strings, and literals whose bytes follow on later writes), the
 //     AUTHENTICATE initial response and every SASL answer after it; POP3
 //     PASS, the AUTH initial response and answers, and the APOP digest.
+//     The SASL rules end on what the client does, not on what the server
+//     says, so a hostile server that answers early cannot unmask the next
+//     answer: IMAP answers are one word, and a client line with a space is
+//     the next command; POP3 answers are hidden until the server has said
+//     +OK or -ERR and the client sends a POP3 command.
+//
+// A very short secret (a few characters) makes much of the trace
+// <redacted>: that is the price of never showing it.
 //
 // Server lines are shown as sent apart from the first layer. Lines longer
 // than about 1000 bytes are cut and their length given; control characters
@@ -206,6 +214,7 @@ type traceConn struct {
 	tag       string // IMAP: tag of the current command
 	litLeft   int64  // IMAP: literal bytes still to come from the client
 	litSecret bool   // the literal is a credential
+	litMarked bool   // its <redacted> mark is in the line
 	inAuth    bool   // within AUTHENTICATE / AUTH: SASL answers are redacted
 	authDone  bool   // POP3: the server has answered the AUTH exchange
 }
@@ -317,6 +326,10 @@ func (t *tracer) feed(c *traceConn, fromClient bool, data []byte) {
 func (t *tracer) literal(c *traceConn, b []byte) {
 	lb := &c.client
 	c.litLeft -= int64(len(b))
+	if c.litSecret && !c.litMarked {
+		lb.add([]byte(redactedMark), t.limit())
+		c.litMarked = true
+	}
 	if !c.litSecret {
 		for {
 			i := bytes.IndexByte(b, '\n')
@@ -357,9 +370,7 @@ func (t *tracer) endLine(c *traceConn, fromClient bool) {
 	}
 	t.emitLine("C: ", lb, rendered)
 	lb.reset()
-	if c.litLeft > 0 && c.litSecret {
-		lb.add([]byte(redactedMark), t.limit())
-	} else if c.litLeft == 0 && c.cont {
+	if c.litLeft == 0 && c.cont {
 		lb.from = lb.n // a zero-length literal
 	}
 }

@@ -162,7 +162,7 @@ func (c *traceConn) imapClientLine(text []byte, whole bool, end []byte) []byte {
 		text = end // the middle of a long line was dropped: look for a literal at its end
 	}
 	if n, ok := trailingLiteral(text); ok {
-		c.cont, c.litLeft = true, n
+		c.cont, c.litLeft, c.litMarked = true, n, false
 		c.litSecret = c.cmd == "LOGIN" || c.cmd == "AUTHENTICATE"
 		return out
 	}

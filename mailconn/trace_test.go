@@ -275,6 +275,13 @@ func TestTraceRedaction(t *testing.T) {
 			"C: A2 LOGIN <redacted> <redacted>",
 			"S: * OK partial",
 		)},
+		{"refused literal leaves no phantom line", "imap", nil, []step{
+			{'C', "A1 LOGIN {5}\r\n"},
+			{'S', "A1 NO [AUTHENTICATIONFAILED] no\r\n"},
+		}, transcript(
+			"C: A1 LOGIN <redacted>",
+			"S: A1 NO [AUTHENTICATIONFAILED] no",
+		)},
 		{"TLS records after STARTTLS are not shown", "imap", nil, []step{
 			{'C', "A1 STARTTLS\r\n"},
 			{'S', "A1 OK Begin TLS\r\n"},
