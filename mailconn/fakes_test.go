@@ -245,3 +245,62 @@ func TestFakePOP3(t *testing.T) {
 		})
 	}
 }
+
+func TestFakeIMAPOddities(t *testing.T) {
+	login := func(br *bufio.Reader, c net.Conn, tag, args string) bool {
+		_, _ = c.Write([]byte(tag + " OK logged in\r\n"))
+		return true
+	}
+	tests := []struct {
+		name     string
+		security string
+		handle   func(*fakeServer, net.Conn)
+		ok       bool
+		step     mailconn.StepID
+		field    string
+	}{
+		{"preauth", config.SecurityNone, func(s *fakeServer, c net.Conn) {
+			_, _ = c.Write([]byte("* PREAUTH [CAPABILITY IMAP4rev1] hello\r\n"))
+			imapFake("IMAP4rev1", login)(s, &skipGreeting{Conn: c})
+		}, true, "", ""},
+		{"preauth refuses starttls", config.SecurityStartTLS, func(s *fakeServer, c net.Conn) {
+			_, _ = c.Write([]byte("* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] hello\r\n"))
+			drain(c)
+		}, false, mailconn.StepStartTLS, mailconn.FieldSecurity},
+		{"garbage after login", config.SecurityNone, func(s *fakeServer, c net.Conn) {
+			br := bufio.NewReader(c)
+			_, _ = c.Write([]byte("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR] fake\r\n"))
+			line, _ := br.ReadString('\n')
+			tag, _, _ := strings.Cut(line, " ")
+			_, _ = c.Write([]byte(tag + " OK [CAPABILITY IMAP4rev1] in\r\n"))
+			_, _ = br.ReadString('\n')
+			_, _ = c.Write([]byte("* LIST ((((\x00\r\n"))
+			drain(c)
+		}, false, mailconn.StepMailbox, mailconn.FieldServer},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+			in := config.Incoming{Protocol: config.ProtocolIMAP, Username: "alice", Auth: config.AuthPassword, Security: tt.security}
+			r := fakeRun(t, tt.handle, in, "Secret-Pa55")
+			if r.res.OK != tt.ok || (!tt.ok && (r.res.FailedStep != tt.step || r.res.Field != tt.field)) {
+				t.Fatalf("result %+v, want ok=%v or %s/%s\n%s", r.res, tt.ok, tt.step, tt.field, r.dump())
+			}
+		})
+	}
+}
+
+// skipGreeting drops the greeting imapFake writes, for a server that has
+// already sent its own.
+type skipGreeting struct {
+	net.Conn
+	skipped bool
+}
+
+func (s *skipGreeting) Write(p []byte) (int, error) {
+	if !s.skipped {
+		s.skipped = true
+		return len(p), nil
+	}
+	return s.Conn.Write(p)
+}

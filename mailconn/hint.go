@@ -128,7 +128,7 @@ func classify(id StepID, err error, in *config.Incoming, ci connInfo) failure {
 		f.short, f.field = "greeting refused", FieldServer
 		f.hint = "The server refused the session at once: it may be overloaded or block this address; try again later or ask its admin."
 	case errors.Is(err, ErrTooMuchData), errors.Is(err, ErrLineTooLong), errors.Is(err, ErrMalformed):
-		f = classifyGarbage(f, err, in, ci)
+		f = classifyGarbage(f, id, err, in, ci)
 	case isClosed(err) || (ci.readErr != nil && isClosed(ci.readErr)):
 		f = classifyClosed(f, id, in, ci)
 	case errors.As(err, &srvErr):
@@ -204,15 +204,25 @@ func classifyClosed(f failure, id StepID, in *config.Incoming, ci connInfo) fail
 	return f
 }
 
-func classifyGarbage(f failure, err error, in *config.Incoming, ci connInfo) failure {
+func classifyGarbage(f failure, id StepID, err error, in *config.Incoming, ci connInfo) failure {
 	port := in.EffectivePort()
-	if looksLikeTLSRecord(ci.first) {
+	if looksLikeTLSRecord(ci.first) && in.Security != config.SecurityTLS {
 		f.short, f.field = "port speaks TLS", FieldSecurity
 		f.hint = fmt.Sprintf("Port %d speaks TLS: use security = tls.", port)
 		return f
 	}
+	tooLong := errors.Is(err, ErrTooMuchData) || errors.Is(err, ErrLineTooLong)
+	if id != StepGreeting && id != StepCapabilities {
+		// The server spoke the protocol before: not a wrong port.
+		f.short, f.field = "invalid response", FieldServer
+		if tooLong {
+			f.short = "response too long"
+		}
+		f.hint = "The server sent an invalid or oversized response: run the test with a trace and show it to the server's admin."
+		return f
+	}
 	switch {
-	case errors.Is(err, ErrTooMuchData), errors.Is(err, ErrLineTooLong):
+	case tooLong:
 		f.short = "response too long"
 	default:
 		f.short = "not an IMAP server"

@@ -50,11 +50,15 @@ func (r *runner) imapErr(err error) error {
 		return err
 	}
 	if g := r.guard; g != nil {
-		if gerr := g.err(); gerr != nil && !errors.Is(err, gerr) {
+		if gerr := g.err(); gerr != nil {
+			if errors.Is(err, gerr) {
+				return err
+			}
 			return fmt.Errorf("%v: %w", err, gerr)
 		}
 	}
-	return err
+	// The connection did not fail: imapclient could not parse a response.
+	return &sentinelError{ErrMalformed, err}
 }
 
 // imapAuthStep is step 8 for IMAP.
