@@ -282,30 +282,9 @@ func humanBytes(n int64) string {
 	}
 }
 
-// pop3Trace adapts the tracer to package pop3's line transcript ("C: …\n",
-// "S: …\n", credentials already replaced), which goes on after STLS: a
-// traced connection under package pop3's TLS layer would show only
-// ciphertext. The tracer still redacts every form of the secret.
+// pop3Trace is the tracer fed by package pop3's line transcript ("C: …",
+// "S: …", credentials already replaced), which goes on after STLS: a traced
+// connection under package pop3's TLS layer would show only ciphertext.
 func (r *runner) pop3Trace() io.Writer {
-	if r.tr == nil {
-		return nil
-	}
-	return pop3TraceWriter{r.tr}
-}
-
-type pop3TraceWriter struct{ t *tracer }
-
-func (w pop3TraceWriter) Write(p []byte) (int, error) {
-	for _, line := range strings.Split(strings.TrimSuffix(string(p), "\n"), "\n") {
-		prefix := "*  "
-		if rest, ok := strings.CutPrefix(line, "C: "); ok {
-			prefix, line = "C: ", rest
-		} else if rest, ok := strings.CutPrefix(line, "S: "); ok {
-			prefix, line = "S: ", rest
-		}
-		w.t.mu.Lock()
-		w.t.emit(prefix, []byte(line), len(line), false)
-		w.t.mu.Unlock()
-	}
-	return len(p), nil
+	return r.tr.transcriptWriter()
 }
