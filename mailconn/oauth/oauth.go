@@ -1,0 +1,93 @@
+// Package oauth gets and keeps the OAuth 2.0 access token that
+// auth = "oauth2" signs in with (XOAUTH2 or OAUTHBEARER), on a headless
+// server with no browser:
+//
+//   - Microsoft 365: the device authorization grant (RFC 8628): a code the
+//     admin enters at https://microsoft.com/devicelogin on any device; or
+//     client credentials (an app registration with a secret, no user).
+//   - Google: the authorization-code flow with PKCE and a loopback redirect,
+//     finished in the admin's own browser through an SSH port forward
+//     (Google's device flow does not allow the mail scope).
+//   - custom: a device authorization endpoint and a token endpoint.
+//
+// Login runs a sign-in and stores the token in the token file (mode 0600,
+// written atomically). AccessToken and NewTokenSource return a valid access
+// token, refreshing it when it has expired and storing a rotated refresh
+// token; a refresh token the provider no longer accepts gives a
+// *SignInError that names the command to sign in again.
+//
+// Preflight reads a Microsoft access token (a JWT; the signature is not
+// checked) and names the usual causes of Exchange Online's bare
+// "AUTHENTICATE failed" before the server is asked; AfterFailure lists the
+// causes a token cannot show.
+//
+// No token, refresh token, authorization code or client secret ever
+// appears in an error, a Finding or a callback of this package.
+package oauth
+
+import (
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/mailsetup/mailsetup/config"
+)
+
+// defaultHTTPTimeout bounds each request to the provider when
+// Options.HTTPClient is nil.
+const defaultHTTPTimeout = 30 * time.Second
+
+// DefaultTokenFileName is the token file's name, in the config file's
+// folder, when incoming.oauth2.token_file is not set.
+const DefaultTokenFileName = "oauth2-token.json"
+
+// Options tune token retrieval. The zero value is ready to use, but
+// ConfigPath should be set: it names the token file's default place and
+// the command that signs in again.
+type Options struct {
+	// ConfigPath is the config file the settings came from.
+	ConfigPath string
+	// HTTPClient makes every request to the provider; nil means a client
+	// with a 30 s timeout per request.
+	HTTPClient *http.Client
+	// Endpoint, when not nil, replaces the provider's built-in endpoints
+	// (tests; private clouds).
+	Endpoint *oauth2.Endpoint
+	// Warn, when not nil, is told of problems that do not stop the token
+	// from working, e.g. a refreshed token that could not be stored.
+	Warn func(msg string)
+}
+
+// TokenFile is where the sign-in of o is kept: token_file, else
+// oauth2-token.json in the config file's folder.
+func TokenFile(o *config.OAuth2, configPath string) string {
+	if o != nil && o.TokenFile != "" {
+		return o.TokenFile
+	}
+	if configPath == "" {
+		return ""
+	}
+	if abs, err := filepath.Abs(configPath); err == nil {
+		configPath = abs
+	}
+	return filepath.Join(filepath.Dir(configPath), DefaultTokenFileName)
+}
+
+// LoginCommand is the command that signs in for the config at configPath.
+func LoginCommand(configPath string) string {
+	if configPath == "" {
+		return "mailsetup oauth2 login"
+	}
+	return "mailsetup oauth2 login --config " + shellQuote(configPath)
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@%+=,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
