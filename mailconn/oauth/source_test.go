@@ -87,7 +87,7 @@ func TestAccessTokenSignInAgain(t *testing.T) {
 	opts := oauth.Options{HTTPClient: p.Client(), ConfigPath: "/etc/mail setup/config.toml"}
 	tests := []struct {
 		name   string
-		spoil func(in *config.Incoming)
+		spoil  func(in *config.Incoming)
 		reason string
 	}{
 		{"revoked", func(in *config.Incoming) { p.RevokeAll(); expire(t, in.OAuth2.TokenFile) }, "no longer accepts the stored sign-in"},
