@@ -201,9 +201,10 @@ func saveErrorText(err error) string {
 func (r *reviewScreen) doneView(width int) page {
 	st := r.m.st
 	cmd := fmt.Sprintf("mailsetup test --config %s", shellQuote(r.m.path))
-	main := st.ok.Render(st.iconOK+" Saved ") + st.code.Render(r.m.path) + "\n\n" +
+	// Long paths wrap (mid-word if need be) rather than run off the screen.
+	main := para(st.ok.Render(st.iconOK+" Saved ")+st.code.Render(r.m.path), width) + "\n\n" +
 		para("Test the connection again at any time with:", width) + "\n\n" +
-		"    " + st.code.Render(cmd) + "\n\n" +
+		indentBlock(para(st.code.Render(cmd), width-4), "    ") + "\n\n" +
 		para(st.muted.Render("Press enter to quit."), width)
 	return page{main: main}
 }
