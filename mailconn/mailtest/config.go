@@ -21,7 +21,8 @@ type confParams struct {
 	IMAP, IMAPS, IMAPProxy      int
 	POP3, POP3S, POP3Proxy      int
 	PlainOnlyIP                 string
-	NoChroot                    bool // not root: services cannot chroot
+	NoChroot                    bool   // not root: services cannot chroot
+	OAuth2Args                  string // the oauth2 passdb's settings file; empty: no OAuth 2.0
 }
 
 // confTemplate is a complete Dovecot 2.3 configuration: it includes nothing
@@ -63,7 +64,7 @@ ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = yes
 haproxy_trusted_networks = 127.0.0.0/8
 
-auth_mechanisms = plain login
+auth_mechanisms = plain login{{if .OAuth2Args}} xoauth2 oauthbearer{{end}}
 auth_failure_delay = 0
 auth_verbose = yes
 mail_max_userip_connections = 1000
@@ -84,6 +85,14 @@ passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {{.PasswdPath}}
 }
+{{- if .OAuth2Args}}
+# XOAUTH2 and OAUTHBEARER tokens, checked by introspection (see oauth2.ext).
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {{.OAuth2Args}}
+}
+{{- end}}
 userdb {
   driver = static
   args = uid={{.MailUID}} gid={{.MailGID}} home={{.HomeDir}}/%u

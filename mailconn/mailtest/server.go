@@ -24,6 +24,12 @@ type Options struct {
 	// Separator is the IMAP hierarchy separator: '/' (the default, Dovecot's
 	// maildir LAYOUT=fs) or '.' (Maildir++).
 	Separator rune
+	// OAuth2IntrospectionURL, when set, makes Dovecot offer XOAUTH2 and
+	// OAUTHBEARER and check their tokens with its oauth2 passdb by RFC 7662
+	// introspection at this URL (POST token=…), which must answer
+	// {"active": true, "username": NAME} for a user of the Server
+	// (oauthtest.Provider does). Password logins work as before.
+	OAuth2IntrospectionURL string
 }
 
 // Server is a running Dovecot with its own configuration, certificates,
@@ -250,6 +256,12 @@ func start(bin string, opts Options) (s *Server, err error) {
 	}
 	if err := s.writeFiles(p, leafKP, id); err != nil {
 		return s, err
+	}
+	if opts.OAuth2IntrospectionURL != "" {
+		p.OAuth2Args = filepath.Join(dir, "oauth2.ext")
+		if err := writeOAuth2Ext(p.OAuth2Args, opts.OAuth2IntrospectionURL); err != nil {
+			return s, err
+		}
 	}
 	// Dovecot's ports stay reserved while the relays take theirs, so no
 	// two are the same; they are released just before Dovecot binds them.
