@@ -59,7 +59,9 @@ func startTmux(t *testing.T, width, height int, command string) *tmuxSession {
 
 func (s *tmuxSession) tmux(args ...string) string {
 	s.t.Helper()
-	out, err := exec.Command("tmux", append([]string{"-L", s.socket}, args...)...).CombinedOutput()
+	cmd := exec.Command("tmux", append([]string{"-L", s.socket}, args...)...)
+	cmd.Env = append(os.Environ(), "LANG=C.UTF-8") // else tmux turns ✓ into _
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		s.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
@@ -107,8 +109,9 @@ func (s *tmuxSession) waitFor(texts ...string) string {
 	}
 }
 
-func wizardCommand(bin, path string) string {
-	return fmt.Sprintf("env LANG=C.UTF-8 TERM=xterm-256color %s --config %s; echo EXIT=$?; sleep 600", bin, path)
+func wizardCommand(bin, path string, env ...string) string {
+	return fmt.Sprintf("env LANG=C.UTF-8 TERM=xterm-256color %s %s --config %s; echo EXIT=$?; sleep 600",
+		strings.Join(env, " "), bin, path)
 }
 
 func loadSaved(t *testing.T, path string) config.Incoming {
@@ -239,6 +242,34 @@ func TestEndToEnd(t *testing.T) {
 			RejectInvalidCertificates: true, CAFile: srv.CAFile}
 		if in != want {
 			t.Errorf("saved\n%+v\nwant\n%+v", in, want)
+		}
+	})
+
+	t.Run("colour, NO_COLOR and a non-UTF-8 locale", func(t *testing.T) {
+		requireTmux(t)
+		path := filepath.Join(t.TempDir(), "config.toml")
+		s := startTmux(t, 80, 24, wizardCommand(bin, path))
+		s.waitFor("enter start")
+		if styled := s.tmux("capture-pane", "-e", "-p", "-t", "main"); !strings.Contains(styled, "\x1b[38;") || !strings.Contains(styled, "─") {
+			t.Errorf("a UTF-8 colour terminal shows no colour or no box drawing:\n%q", styled)
+		}
+		s.keys("C-c") // nothing changed: quits at once, status 130
+		s.waitFor("EXIT=130")
+
+		s = startTmux(t, 80, 24, wizardCommand(bin, path, "LANG=C", "NO_COLOR=1"))
+		s.waitFor("mailsetup - Mail Connector incoming mail", "-----", "enter start | ctrl+c quit")
+		styled := s.tmux("capture-pane", "-e", "-p", "-t", "main")
+		if strings.Contains(styled, "\x1b[38;") || strings.ContainsFunc(styled, func(r rune) bool { return r > 127 }) {
+			t.Errorf("NO_COLOR under LANG=C shows colour or non-ASCII text:\n%q", styled)
+		}
+		s.keys("Enter", "Enter")
+		s.typeText("x")
+		s.keys("C-c")
+		s.waitFor("Discard changes? [y/N]")
+		s.keys("y")
+		s.waitFor("EXIT=130")
+		if _, err := os.Stat(path); err == nil {
+			t.Error("a discarded wizard wrote the file")
 		}
 	})
 

@@ -228,5 +228,13 @@ func existing() start {
 	return start{cfg: &c, exists: true}
 }
 
+func oauthStart() start {
+	s := existing()
+	s.cfg.Incoming.Password = ""
+	s.cfg.Incoming.Auth = config.AuthOAuth2
+	s.cfg.Incoming.OAuth2 = &config.OAuth2{Provider: config.ProviderMicrosoft, ClientID: "app-id"}
+	return s
+}
+
 var decodeErr = config.DecodeError{File: testPath, Line: 3, Column: 1, Key: "incoming.prot",
 	Message: `unknown key "prot" in [incoming]; did you mean "protocol"?`}

@@ -58,7 +58,6 @@ func TestDetectEnv(t *testing.T) {
 		{"no locale", []string{"TERM=xterm"}, environment{ascii: true}},
 		{"POSIX", []string{"LANG=POSIX"}, environment{ascii: true}},
 		{"dumb terminal", []string{"LANG=C.UTF-8", "TERM=dumb"}, environment{ascii: true, dumb: true}},
-		{"NO_COLOR", []string{"LANG=C.UTF-8", "NO_COLOR=1"}, environment{noColor: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -312,6 +312,37 @@ func TestStateMachine(t *testing.T) {
 			},
 		},
 		{
+			name:  "an OAuth 2.0 config keeps its table and asks no password",
+			start: oauthStart(),
+			drive: func(t *testing.T, h *harness, sc *script) {
+				h.press("enter")
+				h.m.goTo(scrCredentials, false)
+				h.wantText("signs in with OAuth 2.0")
+				if strings.Contains(h.screenText(), "Keep password") {
+					t.Error("the password choices show for OAuth 2.0")
+				}
+				h.press("enter") // user name is the only field: on to SPA
+				h.wantScreen(scrSPA)
+				h.wantText("[x] Sign in with OAuth 2.0")
+				in := h.m.config().Incoming
+				if in.Auth != config.AuthOAuth2 || in.OAuth2 == nil || in.PasswordSource() != "" {
+					t.Errorf("config = %+v", in)
+				}
+				h.press("space") // SPA on: OAuth 2.0 off
+				in = h.m.config().Incoming
+				if in.Auth != config.AuthSPA || in.OAuth2 != nil {
+					t.Errorf("after choosing SPA: auth %q, oauth2 %v", in.Auth, in.OAuth2)
+				}
+			},
+		},
+		{
+			name:  "several load errors are all shown",
+			start: start{exists: true, loadErr: errors.Join(&decodeErr, &config.DecodeError{Line: 5, Column: 2, Message: "second problem"})},
+			drive: func(t *testing.T, h *harness, sc *script) {
+				h.wantText("Line 3, column 1", "Line 5, column 2: second problem")
+			},
+		},
+		{
 			name: "SPA check box maps to auth spa",
 			drive: func(t *testing.T, h *harness, sc *script) {
 				h.m.goTo(scrSPA, false)

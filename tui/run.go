@@ -99,10 +99,12 @@ func run(ctx context.Context, opts Options, test testFunc) error {
 
 // environment is what the wizard reads from the environment.
 type environment struct {
-	ascii   bool // no UTF-8 locale: ASCII icons and rules
-	noColor bool
-	dumb    bool
+	ascii bool // no UTF-8 locale: ASCII icons and rules
+	dumb  bool // TERM=dumb: the line mode
 }
+
+// Colour needs nothing here: Bubble Tea detects the terminal's colour
+// profile from the same environment (NO_COLOR included) and downsamples.
 
 func detectEnv(env []string) environment {
 	get := func(k string) string {
@@ -124,9 +126,8 @@ func detectEnv(env []string) environment {
 	utf8 := strings.Contains(l, "utf-8") || strings.Contains(l, "utf8")
 	term := get("TERM")
 	return environment{
-		ascii:   !utf8 || term == "dumb",
-		noColor: get("NO_COLOR") != "",
-		dumb:    term == "dumb",
+		ascii: !utf8 || term == "dumb",
+		dumb:  term == "dumb",
 	}
 }
 

@@ -108,6 +108,13 @@ func (w *welcomeScreen) view(width int) page {
 // describeLoadError says what is wrong with the file, leading with its line
 // and column when the error has them.
 func describeLoadError(err error) string {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var lines []string
+		for _, e := range j.Unwrap() {
+			lines = append(lines, describeLoadError(e))
+		}
+		return strings.Join(lines, "\n")
+	}
 	var de *config.DecodeError
 	if errors.As(err, &de) && de.Line > 0 {
 		return fmt.Sprintf("Line %d, column %d: %s", de.Line, de.Column, de.Message)
