@@ -70,8 +70,8 @@ type LoginResult struct {
 //     in, declined (ErrAccessDenied) or the code expired (ErrCodeExpired).
 //
 // It blocks until then or until ctx is cancelled (ctx.Err() is returned).
-// The token goes to TokenFile(in.OAuth2, opts.ConfigPath), mode 0600,
-// written atomically. Errors of the provider are a *ProviderError with a
+// The token goes to incoming.oauth2.token_file, mode 0600, written
+// atomically; the interactive flows refuse to start without one. Errors of the provider are a *ProviderError with a
 // hint for the usual Microsoft and Google causes.
 func Login(ctx context.Context, in *config.Incoming, opts LoginOptions) (*LoginResult, error) {
 	c, err := newClient(ctx, in, opts.Options)
@@ -83,6 +83,9 @@ func Login(ctx context.Context, in *config.Incoming, opts LoginOptions) (*LoginR
 		now = opts.Now
 	}
 	res := &LoginResult{Flow: c.o.EffectiveFlow(), Scopes: c.cfg.Scopes}
+	if res.Flow != config.FlowClientCredentials && c.o.TokenFile == "" {
+		return nil, errNoTokenFile(opts.ConfigPath)
+	}
 	var tok *oauth2.Token
 	switch {
 	case res.Flow == config.FlowClientCredentials:
@@ -103,10 +106,7 @@ func Login(ctx context.Context, in *config.Incoming, opts LoginOptions) (*LoginR
 	if res.Flow == config.FlowClientCredentials {
 		return res, nil
 	}
-	res.TokenFile = TokenFile(c.o, opts.ConfigPath)
-	if res.TokenFile == "" {
-		return nil, errors.New("incoming.oauth2.token_file is not set; set it to where the sign-in is kept, e.g. \"/var/lib/mailsetup/oauth2-token.json\"")
-	}
+	res.TokenFile = c.o.TokenFile
 	res.Refresh = tok.RefreshToken != ""
 	st := &storedToken{
 		Version:  tokenFileVersion,

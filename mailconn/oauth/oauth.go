@@ -26,29 +26,28 @@
 package oauth
 
 import (
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
-
-	"github.com/mailsetup/mailsetup/config"
 )
 
 // defaultHTTPTimeout bounds each request to the provider when
 // Options.HTTPClient is nil.
 const defaultHTTPTimeout = 30 * time.Second
 
-// DefaultTokenFileName is the token file's name, in the config file's
-// folder, when incoming.oauth2.token_file is not set.
+// DefaultTokenFileName is the token file's usual name, in the config
+// file's folder; see SuggestTokenFile.
 const DefaultTokenFileName = "oauth2-token.json"
 
-// Options tune token retrieval. The zero value is ready to use, but
-// ConfigPath should be set: it names the token file's default place and
-// the command that signs in again.
+// Options tune token retrieval. The zero value is ready to use; ConfigPath
+// makes the "sign in again" command exact.
 type Options struct {
-	// ConfigPath is the config file the settings came from.
+	// ConfigPath is the config file the settings came from, for the
+	// command that signs in again.
 	ConfigPath string
 	// HTTPClient makes every request to the provider; nil means a client
 	// with a 30 s timeout per request.
@@ -61,19 +60,24 @@ type Options struct {
 	Warn func(msg string)
 }
 
-// TokenFile is where the sign-in of o is kept: token_file, else
-// oauth2-token.json in the config file's folder.
-func TokenFile(o *config.OAuth2, configPath string) string {
-	if o != nil && o.TokenFile != "" {
-		return o.TokenFile
-	}
-	if configPath == "" {
-		return ""
-	}
+// SuggestTokenFile is a token_file for the config at configPath:
+// oauth2-token.json in the same folder. The wizard and init offer it; the
+// config must name the file, since the connector reads it too.
+func SuggestTokenFile(configPath string) string {
 	if abs, err := filepath.Abs(configPath); err == nil {
 		configPath = abs
 	}
 	return filepath.Join(filepath.Dir(configPath), DefaultTokenFileName)
+}
+
+// errNoTokenFile is returned when a flow that stores its token has no
+// token_file to store it in.
+func errNoTokenFile(configPath string) error {
+	ex := "/var/lib/mailsetup/" + DefaultTokenFileName
+	if configPath != "" {
+		ex = SuggestTokenFile(configPath)
+	}
+	return fmt.Errorf("incoming.oauth2.token_file is not set; set it to where the sign-in is kept, e.g. token_file = %q", ex)
 }
 
 // LoginCommand is the command that signs in for the config at configPath.

@@ -49,9 +49,9 @@ func NewTokenSource(ctx context.Context, in *config.Incoming, opts Options) (oau
 		return &errorSource{op: "client credentials", src: c.clientCredentials().TokenSource(c.ctx(ctx))}, nil
 	}
 	command := LoginCommand(opts.ConfigPath)
-	path := TokenFile(c.o, opts.ConfigPath)
+	path := c.o.TokenFile
 	if path == "" {
-		return nil, errors.New("incoming.oauth2.token_file is not set; set it to where the sign-in is kept, e.g. \"/var/lib/mailsetup/oauth2-token.json\"")
+		return nil, errNoTokenFile(opts.ConfigPath)
 	}
 	st, err := readToken(path, command)
 	if err != nil {

@@ -141,22 +141,39 @@ func TestTokenFileReadableByOthers(t *testing.T) {
 	}
 }
 
-func TestTokenFileFolderAndDefault(t *testing.T) {
+func TestTokenFileFolder(t *testing.T) {
 	t.Parallel()
 	p := oauthtest.Start(t, oauthtest.Options{})
 	in := customIncoming(t, p)
 	dir := filepath.Join(t.TempDir(), "new", "folder")
-	in.OAuth2.TokenFile = ""
-	res := login(t, in, oauth.Options{HTTPClient: p.Client(), ConfigPath: filepath.Join(dir, "config.toml")})
-	if want := filepath.Join(dir, oauth.DefaultTokenFileName); res.TokenFile != want {
-		t.Fatalf("token file %s, want %s next to the config", res.TokenFile, want)
-	}
+	in.OAuth2.TokenFile = filepath.Join(dir, "token.json")
+	login(t, in, oauth.Options{HTTPClient: p.Client()})
 	if info, err := os.Stat(dir); err != nil || info.Mode().Perm() != 0o700 {
 		t.Errorf("new folder: %v %v, want mode 0700", err, info.Mode())
 	}
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 {
 		t.Errorf("folder holds %d entries, want only the token file (no temp files)", len(entries))
+	}
+}
+
+func TestNoTokenFile(t *testing.T) {
+	t.Parallel()
+	p := oauthtest.Start(t, oauthtest.Options{})
+	in := customIncoming(t, p)
+	in.OAuth2.TokenFile = ""
+	opts := oauth.Options{HTTPClient: p.Client(), ConfigPath: "/etc/mailsetup/config.toml"}
+	want := `token_file = "/etc/mailsetup/oauth2-token.json"`
+	_, err := oauth.Login(testContext(t), in, oauth.LoginOptions{Options: opts})
+	if err == nil || !strings.Contains(err.Error(), want) || p.Count("device_authorization") != 0 {
+		t.Errorf("Login without token_file: %v, want %q before any request", err, want)
+	}
+	_, err = oauth.AccessToken(testContext(t), in, opts)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("AccessToken without token_file: %v, want %q", err, want)
+	}
+	if got := oauth.SuggestTokenFile("/etc/mailsetup/config.toml"); got != "/etc/mailsetup/oauth2-token.json" {
+		t.Errorf("SuggestTokenFile = %s", got)
 	}
 }
 
