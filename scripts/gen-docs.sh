@@ -28,7 +28,11 @@ printf '*\n' >"$out/.gitignore"
 
 # -n: no name or timestamp in the gzip header, so the .gz is reproducible.
 "$tmp/mailsetup" man >"$tmp/mailsetup.1" || die "mailsetup man failed"
-grep -q '^\.TH ' "$tmp/mailsetup.1" || die "mailsetup man printed no roff page (.TH missing)"
+grep -q '^\.TH MAILSETUP 1 ' "$tmp/mailsetup.1" || die "mailsetup man printed no roff page (.TH MAILSETUP 1 missing)"
+# mango puts the root command's Short in the .TH "manual" field, the centre
+# of man's header line; a long Short overprints the page name there. Use the
+# usual "User Commands" instead (the Short stays in the NAME section).
+sed -i 's/^\(\.TH MAILSETUP 1 "[^"]*" "[^"]*"\) ".*"$/\1 "User Commands"/' "$tmp/mailsetup.1"
 gzip -n -9 <"$tmp/mailsetup.1" >"$out/man/mailsetup.1.gz"
 
 for sh in bash zsh fish; do
