@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -93,6 +94,16 @@ func wrongPasswordRun() scriptRun {
 		Elapsed: 62 * time.Millisecond, FailedStep: mailconn.StepAuthenticate, Field: mailconn.FieldPassword,
 		Error: "AUTHENTICATIONFAILED", Hint: "The server rejected the user name or password.",
 	}}
+}
+
+// longRun reports more steps than a 60x20 screen shows.
+func longRun() scriptRun {
+	var ev []mailconn.Event
+	for i := 1; i <= 20; i++ {
+		ev = append(ev, mailconn.Event{Step: mailconn.StepID(fmt.Sprintf("s%02d", i)), Status: mailconn.StatusOK,
+			Title: fmt.Sprintf("Step %02d", i), Detail: "fine", Elapsed: time.Millisecond})
+	}
+	return scriptRun{events: ev, result: mailconn.Result{OK: true, Elapsed: 20 * time.Millisecond}}
 }
 
 // harness drives a Model through Update, running the commands it returns

@@ -89,8 +89,7 @@ type Model struct {
 	review   *reviewScreen
 
 	confirm   confirmKind
-	status    string // a one-line message above the help line
-	fixReturn bool   // after a jump from a failed test: leaving the screen forward re-runs the test
+	fixReturn bool // after a jump from a failed test: leaving the screen forward re-runs the test
 	saved     bool
 	err       error // what Run returns
 	testFn    testFunc
@@ -227,7 +226,6 @@ func (m *Model) neighbour(dir int) screenID {
 // goTo shows screen s; back focuses its last field instead of its first.
 func (m *Model) goTo(s screenID, back bool) tea.Cmd {
 	m.confirm = confirmNone
-	m.status = ""
 	if s != scrTest {
 		m.test.cancelRun()
 	}

@@ -394,6 +394,25 @@ func TestStateMachine(t *testing.T) {
 			},
 		},
 		{
+			name: "a long log scrolls and says so",
+			runs: []scriptRun{longRun()},
+			drive: func(t *testing.T, h *harness, sc *script) {
+				h.m.width, h.m.height = 60, 20
+				fillIMAP(h)
+				h.wantText("more line(s) above", "Connection test passed")
+				if strings.Contains(h.screenText(), "Step 01") {
+					t.Error("the first step shows although the log is scrolled to its end")
+				}
+				for range 30 {
+					h.press("up")
+				}
+				h.wantText("Step 01")
+				if strings.Contains(h.screenText(), "more line(s) above") {
+					t.Error("the indicator shows at the top of the log")
+				}
+			},
+		},
+		{
 			name: "terminal too small",
 			drive: func(t *testing.T, h *harness, sc *script) {
 				h.m.width, h.m.height = 59, 20

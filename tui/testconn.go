@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -312,7 +313,10 @@ func (t *testScreen) view(width, height int) page {
 		t.offset = max(0, len(log)-logH)
 	}
 	end := min(len(log), t.offset+logH)
-	shown := log[t.offset:end]
+	shown := slices.Clone(log[t.offset:end])
+	if t.offset > 0 { // say that the log goes on above
+		shown[0] = st.muted.Render(fmt.Sprintf("%s %d more line(s) above", scrollUpMark(st), t.offset+1))
+	}
 	main := st.muted.Render(ansi.Truncate(head, width, st.ellipsis)) + "\n\n" + strings.Join(shown, "\n")
 	if len(log) == 0 && t.running {
 		main += t.spinner.View() + " Starting" + st.ellipsis
@@ -331,7 +335,7 @@ func (t *testScreen) logLines(width int) []string {
 	for _, ev := range t.steps {
 		titleW = max(titleW, lipgloss.Width(ev.Title))
 	}
-	titleW = min(titleW, 24)
+	titleW = min(titleW, max(16, width/3))
 	iconW := lipgloss.Width(st.iconFail)
 	var lines []string
 	for _, ev := range t.steps {
@@ -363,7 +367,7 @@ func (t *testScreen) logLines(width int) []string {
 			if detail == "" && ev.Detail != "" {
 				lines = append(lines, strings.Split(indentBlock(wrap(ev.Detail, width-iconW-1), indent), "\n")...)
 			}
-			if ev.Hint != "" {
+			if ev.Hint != "" && (t.result == nil || ev.Hint != t.result.Hint) { // the result repeats the final hint
 				lines = append(lines, strings.Split(indentBlock(wrap(st.muted.Render(ev.Hint), width-iconW-1), indent), "\n")...)
 			}
 		}
@@ -410,6 +414,13 @@ func (t *testScreen) resultView(width int) string {
 		parts = append(parts, para(t.traced, width))
 	}
 	return strings.Join(parts, "\n")
+}
+
+func scrollUpMark(st *styles) string {
+	if st.ascii {
+		return "^"
+	}
+	return "↑"
 }
 
 func protocolName(p string) string {

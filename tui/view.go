@@ -104,8 +104,6 @@ func (m *Model) statusLine(width int) string {
 		s = m.st.warnText.Render("Discard changes? [y/N]")
 	case confirmFailedTest:
 		s = m.st.warnText.Render(m.test.failedQuestion())
-	default:
-		s = m.status
 	}
 	if lipgloss.Width(s) > width {
 		s = lipgloss.NewStyle().MaxWidth(width).Render(s)
