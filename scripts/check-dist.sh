@@ -41,14 +41,21 @@ for t in $targets; do
   for f in $exe $docs; do
     grep -qxF "$f" <<<"$list" || bad "$a lacks $f"
   done
+  # The binary is for the platform the name says, built as a release build.
+  case $a in
+    *.zip) unzip -p "$a" "$exe" >"$tmp/bin" ;;
+    *) tar -xzOf "$a" "$exe" >"$tmp/bin" ;;
+  esac
+  goos=${t%_*} goarch=${t#*_} goarm=""
+  [ "$goarch" = armv7 ] && goarch=arm goarm=7
+  info=$(go version -m "$tmp/bin" 2>/dev/null) || { bad "$a: $exe has no Go build info"; continue; }
+  for s in "GOOS=$goos" "GOARCH=$goarch" ${goarm:+"GOARM=$goarm"} CGO_ENABLED=0 -trimpath=true; do
+    grep -Eq "^[[:space:]]+build[[:space:]]+$s\$" <<<"$info" || bad "$a: $exe not built with $s"
+  done
   echo "ok $(basename "$a")"
 done
 n=$(find "$dist" -maxdepth 1 \( -name 'mailsetup_*.tar.gz' -o -name 'mailsetup_*.zip' \) | wc -l)
 [ "$n" -eq 9 ] || bad "want 9 archives in $dist, found $n"
-
-# The linux/amd64 binary really is a static linux/amd64 executable.
-tar -xzf "$dist/mailsetup_${version}_linux_amd64.tar.gz" -C "$tmp" mailsetup 2>/dev/null &&
-  file "$tmp/mailsetup" | grep -q 'statically linked' || bad "linux_amd64 binary is not statically linked"
 
 # Checksums: every archive and package is listed and matches.
 sums="$dist/mailsetup_${version}_checksums.txt"
@@ -98,7 +105,8 @@ elif command -v rpm >/dev/null 2>&1; then
   grep -Eq '^drwx------ .* /etc/mailsetup$' <<<"$list" || bad "$(basename "$rpmf"): /etc/mailsetup is not a 0700 directory"
   echo "ok $(basename "$rpmf")"
 else
-  file "${rpms[0]}" | grep -q 'RPM' || bad "$(basename "${rpms[0]}") is not an RPM file"
+  [ "$(head -c 4 "${rpms[0]}" | od -An -tx1 | tr -d ' \n')" = edabeedb ] ||
+    bad "$(basename "${rpms[0]}") is not an RPM file (no RPM lead magic)"
   echo "ok $(basename "${rpms[0]}") (format only: install the rpm tool to check its contents)"
 fi
 

@@ -12,11 +12,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-GORELEASER_VERSION=v2.15.1
-export PATH="$PATH:$(go env GOPATH)/bin"
-
 fail() { printf '\nrelease-check: FAIL: %s\n' "$*" >&2; exit 1; }
 step() { printf '\n--- %s\n' "$*"; }
+
+GORELEASER_VERSION=v2.15.1
+gopath=$(go env GOPATH) || fail "go is not installed"
+export PATH="$PATH:$gopath/bin"
 
 full=0
 case "${1:-}" in
@@ -34,7 +35,7 @@ if [ "${have#v}" != "${GORELEASER_VERSION#v}" ]; then
   echo "installing goreleaser $GORELEASER_VERSION (found: ${have:-none})"
   go install "github.com/goreleaser/goreleaser/v2@$GORELEASER_VERSION" ||
     fail "go install goreleaser $GORELEASER_VERSION failed"
-  goreleaser=$(go env GOPATH)/bin/goreleaser
+  goreleaser=$gopath/bin/goreleaser
 else
   goreleaser=$(command -v goreleaser)
 fi
