@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"time"
@@ -89,10 +88,15 @@ func runConnectionTest(ctx context.Context, in *config.Incoming, f testFlags, st
 	}
 }
 
-// resolveSecret reads the password from its source.
+// resolveSecret reads the password from its source; for auth = "oauth2" it
+// gets a fresh access token (refreshing the stored one as needed) and
+// writes what the token preflight found to stderr.
 func resolveSecret(ctx context.Context, in *config.Incoming) (string, error) {
 	if in.Auth == config.AuthOAuth2 {
-		return "", fmt.Errorf("auth = \"oauth2\" is not supported by this build yet; use auth = \"password\" or \"spa\"")
+		// The config path only completes the "sign in again" command; it is
+		// the default one here, as --config does not reach this function.
+		path, _ := config.ResolvePath("")
+		return oauthSecret(ctx, in, path, os.Stderr)
 	}
 	return in.ResolvePassword(ctx)
 }
