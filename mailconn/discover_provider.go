@@ -14,7 +14,8 @@ type Provider struct {
 	// config.ProviderGoogle.
 	ID   string
 	Name string // "Microsoft 365", "Gmail"
-	// Note is one sentence for the admin: how to sign in, folder rules.
+	// Note is one sentence for the admin, after the name: how to sign in,
+	// folder rules.
 	Note string
 	// Matched is the name that matched: a host, an MX target or the email
 	// domain.
@@ -41,7 +42,7 @@ var providerRules = []providerRule{
 	{
 		p: Provider{
 			ID: config.ProviderMicrosoft, Name: "Microsoft 365",
-			Note:     "Microsoft 365 (Exchange Online): OAuth 2.0 required, passwords are refused for IMAP and POP3 since 2022; IMAP folders use '/' only (INBOX/Support).",
+			Note:     "OAuth 2.0 required (Exchange Online refuses passwords for IMAP and POP3 since 2022); IMAP folders use '/' only (INBOX/Support).",
 			IMAPHost: "outlook.office365.com", POP3Host: "outlook.office365.com",
 			OAuthRequired: true, Separator: '/',
 		},
@@ -52,7 +53,7 @@ var providerRules = []providerRule{
 	{
 		p: Provider{
 			ID: config.ProviderGoogle, Name: "Gmail",
-			Note:     "Gmail (Google Workspace): OAuth 2.0, or an app password (needs 2-step verification on the account); normal passwords are refused.",
+			Note:     "OAuth 2.0, or an app password (needs 2-step verification on the account); the normal password is refused.",
 			IMAPHost: "imap.gmail.com", POP3Host: "pop.gmail.com",
 		},
 		exact:    []string{"imap.gmail.com", "pop.gmail.com", "gmail.com", "googlemail.com"},
