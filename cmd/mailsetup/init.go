@@ -22,6 +22,7 @@ type initFlags struct {
 	force         bool
 	test          bool
 	testFlags     testFlags
+	discover      fromDiscover
 }
 
 // keyFlag binds one flag to one config key. Each flag can also come from the
@@ -68,6 +69,7 @@ the test passes. An existing file is replaced only with --force.`,
 	fl.BoolVar(&f.force, "force", false, "replace an existing config file")
 	fl.BoolVar(&f.test, "test", false, "test the connection first; write the file only when the test passes")
 	addTestFlags(cmd, &f.testFlags, "test-")
+	addFromDiscoverFlags(fl, &f.discover)
 	return cmd
 }
 
@@ -85,6 +87,9 @@ func runInit(cmd *cobra.Command, g *globals, f *initFlags, stdin io.Reader, stdo
 		if err := k.set(&c, fl); err != nil {
 			return usageErr(err)
 		}
+	}
+	if err := f.discover.apply(cmd.Context(), fl, &c, stderr); err != nil {
+		return err
 	}
 	if f.passwordStdin {
 		if c.Incoming.PasswordSource() != "" {

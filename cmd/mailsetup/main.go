@@ -168,6 +168,7 @@ Run it with no command for the setup wizard. Scripts use init, test and show.`,
 		newShowCmd(g, stdout, stderr),
 		newInitCmd(g, stdin, stdout, stderr),
 		newTestCmd(g, stdout, stderr),
+		newDiscoverCmd(g, stdout, stderr),
 		newOAuth2Cmd(g, stdout, stderr),
 	)
 	return root
