@@ -21,6 +21,9 @@ func runWizard(ctx context.Context, g *globals, stdin io.Reader, stdout io.Write
 		return nil
 	case errors.Is(err, tui.ErrInterrupted):
 		return &exitError{code: exitInterrupted}
+	case errors.Is(err, tui.ErrNotSaved):
+		// The line mode's "Save? n", usually after a failed test.
+		return &exitError{code: exitTestFailed, err: err}
 	default:
 		return usageErr(err)
 	}
