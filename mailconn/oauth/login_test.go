@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -212,6 +214,36 @@ func TestLoginLoopback(t *testing.T) {
 			}
 			if !res.Refresh || p.Count("authorization_code") != 1 {
 				t.Errorf("result %+v, %d code exchanges: want a refresh token from one exchange", res, p.Count("authorization_code"))
+			}
+		})
+	}
+}
+
+// TestProviderErrorHidesBody: an error answer's body never reaches the
+// error text; only the RFC 6749 error code and description do.
+func TestProviderErrorHidesBody(t *testing.T) {
+	t.Parallel()
+	const leak = "body-that-must-not-leak-7f3a"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/plain") {
+			http.Error(w, leak, http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"error":"invalid_request","error_description":"bad request","debug":%q}`, leak)
+	}))
+	t.Cleanup(srv.Close)
+	for _, path := range []string{"/plain", "/json"} {
+		t.Run(path, func(t *testing.T) {
+			in := &config.Incoming{Protocol: config.ProtocolIMAP, Username: "a", Auth: config.AuthOAuth2, OAuth2: &config.OAuth2{
+				Provider: config.ProviderCustom, ClientID: "c", DeviceAuthorizationURL: srv.URL + path, TokenURL: srv.URL + path,
+				TokenFile: filepath.Join(t.TempDir(), "t.json"),
+			}}
+			_, err := oauth.Login(testContext(t), in, oauth.LoginOptions{})
+			var pe *oauth.ProviderError
+			if !errors.As(err, &pe) || strings.Contains(err.Error(), leak) {
+				t.Fatalf("error %v: want a ProviderError without the body", err)
 			}
 		})
 	}
