@@ -281,3 +281,26 @@ func expireTokenFile(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+// TestOAuthSecretPreflight: the token preflight's findings reach the
+// notes writer, without the token.
+func TestOAuthSecretPreflight(t *testing.T) {
+	p := oauthtest.Start(t, oauthtest.Options{Claims: map[string]any{"exp": time.Now().Add(-time.Hour).Unix()}})
+	path, tokenFile := oauthConfig(t, p, nil)
+	if code, out, errs := cli(t, "", "oauth2", "login", "--config", path); code != 0 {
+		t.Fatalf("login: %d\n%s\n%s", code, out, errs)
+	}
+	c, _, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notes bytes.Buffer
+	token, err := oauthSecret(context.Background(), &c.Incoming, path, &notes)
+	if err != nil || token == "" {
+		t.Fatalf("oauthSecret: %v", err)
+	}
+	if !strings.Contains(notes.String(), "mailsetup: warning: the OAuth 2.0 token: the access token expired at") {
+		t.Errorf("notes %q lack the expired-token finding", notes.String())
+	}
+	assertNoOAuthToken(t, tokensIn(t, tokenFile), notes.String())
+}
