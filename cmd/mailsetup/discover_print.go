@@ -184,7 +184,11 @@ func (p *discoverPrinter) finish(d *discovered, f discoverFlags, configArg strin
 		if d.disc != nil {
 			where = "any server found for " + d.disc.Domain
 		}
-		p.note(mailconn.StatusFail, fmt.Sprintf("Nothing answered on %s. Check the name, the firewall between here and the server, and --ports if it listens on other ports.", where))
+		msg := fmt.Sprintf("Nothing answered on %s. Check the name, the firewall between here and the server, and --ports if it listens on other ports.", where)
+		if d.disc == nil {
+			msg += " To find a domain's server, give an address: mailsetup discover user@" + d.target + "."
+		}
+		p.note(mailconn.StatusFail, msg)
 		return
 	}
 	b := d.best
