@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"net"
 	"strings"
 
 	"github.com/mailsetup/mailsetup/config"
@@ -185,7 +186,7 @@ func (p *discoverPrinter) finish(d *discovered, f discoverFlags, configArg strin
 			where = "any server found for " + d.disc.Domain
 		}
 		msg := fmt.Sprintf("Nothing answered on %s. Check the name, the firewall between here and the server, and --ports if it listens on other ports.", where)
-		if d.disc == nil {
+		if d.disc == nil && net.ParseIP(d.target) == nil && strings.Contains(d.target, ".") {
 			msg += " To find a domain's server, give an address: mailsetup discover user@" + d.target + "."
 		}
 		p.note(mailconn.StatusFail, msg)
