@@ -117,7 +117,7 @@ func runInit(cmd *cobra.Command, g *globals, f *initFlags, stdin io.Reader, stdo
 	}
 
 	if f.test {
-		if err := runConnectionTest(cmd.Context(), &c.Incoming, f.testFlags, stdout); err != nil {
+		if err := runConnectionTest(cmd.Context(), &c.Incoming, path, f.testFlags, stdout, stderr); err != nil {
 			var ee *exitError
 			if errors.As(err, &ee) && ee.code == exitTestFailed {
 				_, _ = fmt.Fprintf(stderr, "mailsetup: the connection test failed; %s was not written\n", path)

@@ -156,7 +156,8 @@ func (p *stepPrinter) Event(e mailconn.Event) {
 		line += p.dim.Render(fmt.Sprintf(" (%s)", fmtElapsed(e.Elapsed)))
 	}
 	_, _ = fmt.Fprintln(p.w, line)
-	if e.Hint != "" && e.Status != mailconn.StatusOK {
+	// A failed step's hint is printed once, with the result.
+	if e.Hint != "" && e.Status == mailconn.StatusWarn {
 		_, _ = fmt.Fprintf(p.w, "       %s\n", e.Hint)
 	}
 }
@@ -181,16 +182,15 @@ func (p *stepPrinter) Result(r mailconn.Result) {
 	case r.Canceled:
 		_, _ = fmt.Fprintf(p.w, "\n%s Connection test cancelled after %s.\n", p.icon(mailconn.StatusFail), fmtElapsed(r.Elapsed))
 	default:
-		where := string(r.FailedStep)
-		if r.Field != "" {
-			where += "; check " + r.Field
-		}
-		_, _ = fmt.Fprintf(p.w, "\n%s Connection test failed at %s after %s", p.icon(mailconn.StatusFail), where, fmtElapsed(r.Elapsed))
+		_, _ = fmt.Fprintf(p.w, "\n%s Connection test failed at step %s after %s", p.icon(mailconn.StatusFail), r.FailedStep, fmtElapsed(r.Elapsed))
 		if r.Error != "" {
 			_, _ = fmt.Fprintf(p.w, ": %s", r.Error)
 		}
-		_, _ = fmt.Fprintln(p.w, ".")
-		if r.Hint != "" {
+		_, _ = fmt.Fprintln(p.w)
+		switch {
+		case r.Hint != "" && r.Field != "":
+			_, _ = fmt.Fprintf(p.w, "  Fix %s: %s\n", r.Field, r.Hint)
+		case r.Hint != "":
 			_, _ = fmt.Fprintf(p.w, "  %s\n", r.Hint)
 		}
 	}

@@ -36,11 +36,11 @@ Exit status: 0 passed, 1 the test failed, 2 the config is missing or invalid,
   mailsetup test --trace /tmp/mail-trace.txt   # protocol transcript, secrets redacted`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, _, err := loadConfig(g, stderr)
+			c, path, err := loadConfig(g, stderr)
 			if err != nil {
 				return err
 			}
-			return runConnectionTest(cmd.Context(), &c.Incoming, f, stdout)
+			return runConnectionTest(cmd.Context(), &c.Incoming, path, f, stdout, stderr)
 		},
 	}
 	addTestFlags(cmd, &f, "")
@@ -61,8 +61,8 @@ func addTestFlags(cmd *cobra.Command, f *testFlags, prefix string) {
 // runConnectionTest resolves the secret, runs the test and prints it.
 // It returns nil when the test passed, an exit-1 error when it failed, an
 // exit-2 error for config problems and exit 130 when interrupted.
-func runConnectionTest(ctx context.Context, in *config.Incoming, f testFlags, stdout io.Writer) error {
-	secret, err := resolveSecret(ctx, in)
+func runConnectionTest(ctx context.Context, in *config.Incoming, path string, f testFlags, stdout, stderr io.Writer) error {
+	secret, err := resolveSecret(ctx, in, path, stderr)
 	if err != nil {
 		return usageErr(err)
 	}
@@ -90,13 +90,11 @@ func runConnectionTest(ctx context.Context, in *config.Incoming, f testFlags, st
 
 // resolveSecret reads the password from its source; for auth = "oauth2" it
 // gets a fresh access token (refreshing the stored one as needed) and
-// writes what the token preflight found to stderr.
-func resolveSecret(ctx context.Context, in *config.Incoming) (string, error) {
+// writes what the token preflight found to stderr. path is the config's,
+// for the "sign in again" command.
+func resolveSecret(ctx context.Context, in *config.Incoming, path string, stderr io.Writer) (string, error) {
 	if in.Auth == config.AuthOAuth2 {
-		// The config path only completes the "sign in again" command; it is
-		// the default one here, as --config does not reach this function.
-		path, _ := config.ResolvePath("")
-		return oauthSecret(ctx, in, path, os.Stderr)
+		return oauthSecret(ctx, in, path, stderr)
 	}
 	return in.ResolvePassword(ctx)
 }
