@@ -33,7 +33,11 @@ func (r *runner) imapSession(ic *imapConn) {
 	if err := r.imapAuthStep(c, ic); err != nil {
 		return
 	}
-	if err := r.imapMailboxStep(c); err != nil {
+	final := r.imapMailboxStep
+	if r.imapFinal != nil {
+		final = r.imapFinal
+	}
+	if err := final(c); err != nil {
 		return
 	}
 	r.imapLogoutStep(c)
@@ -132,22 +136,40 @@ func (r *runner) imapAuthStep(c *imapclient.Client, ic *imapConn) error {
 			return r.imapErr(fmt.Errorf("authenticate %s: %w", mech, err))
 		}
 		s.detail += " as " + r.in.Username
-		r.plainWarning(s, ic.plain)
+		r.plainWarning(s, ic.plain, mech)
 		return nil
 	})
 }
 
 // plainWarning marks the authenticate step as a warning when the
-// credentials went over a plain-text connection.
-func (r *runner) plainWarning(s *stepState, plain bool) {
+// credentials went over a plain-text connection, and says which NTLM
+// domain an SPA login sent.
+//
+// SPA (NTLM) over plain text gets the same warning as a password, worded
+// for NTLM: NTLM never sends the password itself, but anyone who records
+// the exchange can crack the NTLMv2 response offline, so it is not
+// plain-text-safe. It is allowed exactly where PRODUCT.md allows a password
+// in plain text (security none, or the starttls-if-available fallback),
+// and with the same warn status.
+func (r *runner) plainWarning(s *stepState, plain bool, mech string) {
+	ntlm := mech == mechNTLM
+	if ntlm {
+		s.detail += " (" + ntlmDomainDetail(r.in.Username) + ")"
+	}
 	if !plain {
 		return
 	}
-	s.detail += "; the credentials went over the network unencrypted"
-	if r.in.Security == config.SecurityNone {
-		s.warnf(FieldSecurity, "Use security = tls or starttls so that the password is encrypted.")
+	what := "the password"
+	if ntlm {
+		what = "the NTLM exchange"
+		s.detail += "; the NTLM exchange went over the network unencrypted (it carries no password, but it can be cracked offline)"
 	} else {
-		s.warnf(FieldSecurity, "The server does not offer STARTTLS, so the password went unencrypted: use security = tls if the server supports it.")
+		s.detail += "; the credentials went over the network unencrypted"
+	}
+	if r.in.Security == config.SecurityNone {
+		s.warnf(FieldSecurity, "Use security = tls or starttls so that "+what+" is encrypted.")
+	} else {
+		s.warnf(FieldSecurity, "The server does not offer STARTTLS, so "+what+" went unencrypted: use security = tls if the server supports it.")
 	}
 }
 

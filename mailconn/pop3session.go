@@ -226,7 +226,7 @@ func (r *runner) pop3Auth(st *pop3State) error {
 			return pop3Err(err)
 		}
 		s.detail += " as " + r.in.Username
-		r.plainWarning(s, st.plain)
+		r.plainWarning(s, st.plain, mech)
 		return nil
 	})
 }

@@ -102,13 +102,53 @@ func (c *oauthBearerClient) Next(challenge []byte) ([]byte, error) {
 }
 
 // ntlmClient is SASL NTLM (Secure Password Authentication) with NTLMv2 via
-// go-ntlmssp. The user name may be DOMAIN\user or user@domain. onBlob, when
-// set, is given the base64 of each message the client sends, so the trace
-// can redact it.
+// go-ntlmssp. The user name may be DOMAIN\user, user@domain or a bare user
+// (sent with an empty domain: the server's default domain applies). onBlob,
+// when set, is given the base64 of each message the client sends, so the
+// trace can redact it.
 type ntlmClient struct {
 	user, password string
 	onBlob         func(string)
 	sent           int
+}
+
+// ntlmIdentity splits an SPA user name into the NTLM user and domain that
+// go over the wire, with the domain upper-cased (DOMAIN\user is rewritten
+// as such; user@domain and a bare user keep an empty domain and the whole
+// name as the user).
+//
+// Why upper-case: NTLMv2 hashes UPPER(user) + domain (MS-NLMP NTOWFv2), and
+// go-ntlmssp hashes the domain exactly as typed. Windows servers hash the
+// domain as it arrives in the message, so for them any case works as long
+// as the message and the hash agree; Cyrus SASL upper-cases user and domain
+// together before hashing, so `example\user` fails there unless the
+// client upper-cases the domain too. Windows clients send the NetBIOS
+// domain upper-case anyway, so upper-casing both the message and the hash
+// (by handing go-ntlmssp the rewritten name) suits every server.
+func ntlmIdentity(username string) (user, domain string) {
+	d, u, ok := strings.Cut(username, `\`)
+	if !ok {
+		return username, ""
+	}
+	return u, strings.ToUpper(d)
+}
+
+// wireName is the user name handed to go-ntlmssp: DOMAIN\user with the
+// domain upper-cased, or the name as typed.
+func (c *ntlmClient) wireName() string {
+	if u, d := ntlmIdentity(c.user); strings.Contains(c.user, `\`) {
+		return d + `\` + u
+	}
+	return c.user
+}
+
+// ntlmDomainDetail says which NTLM domain a user name sends, for the
+// authenticate step's detail.
+func ntlmDomainDetail(username string) string {
+	if _, d := ntlmIdentity(username); d != "" {
+		return "NTLM domain " + d
+	}
+	return "empty NTLM domain"
 }
 
 func (c *ntlmClient) Start() (string, []byte, error) {
@@ -127,7 +167,7 @@ func (c *ntlmClient) Next(challenge []byte) ([]byte, error) {
 	if len(challenge) == 0 {
 		return nil, errors.New("ntlm: empty challenge from the server")
 	}
-	blob, err := ntlmssp.NewAuthenticateMessage(challenge, c.user, c.password, nil)
+	blob, err := ntlmssp.NewAuthenticateMessage(challenge, c.wireName(), c.password, nil)
 	if err != nil {
 		return nil, fmt.Errorf("ntlm: %w", err)
 	}

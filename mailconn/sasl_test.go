@@ -78,6 +78,8 @@ func TestNTLMClient(t *testing.T) {
 		name, username, wantUser, wantDomain string
 	}{
 		{"domain backslash user", `EXAMPLE\alice`, "alice", "EXAMPLE"},
+		{"lower-case domain is upper-cased", `example\alice`, "alice", "EXAMPLE"},
+		{"mixed-case domain is upper-cased", `Corp.Example\Alice`, "Alice", "CORP.EXAMPLE"},
 		{"user at domain", "alice@example.com", "alice@example.com", ""},
 		{"bare user", "alice", "alice", ""},
 	}
@@ -171,6 +173,21 @@ func TestChooseOAuthMech(t *testing.T) {
 			got, ok := chooseOAuthMech(tt.forced, tt.offered)
 			if got != tt.want || ok != tt.ok {
 				t.Fatalf("got %q %v, want %q %v", got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+func TestNTLMDomainDetail(t *testing.T) {
+	tests := []struct{ username, want string }{
+		{`example\alice`, "NTLM domain EXAMPLE"},
+		{"alice@example.com", "empty NTLM domain"},
+		{"alice", "empty NTLM domain"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.username, func(t *testing.T) {
+			if got := ntlmDomainDetail(tt.username); got != tt.want {
+				t.Fatalf("got %q, want %q", got, tt.want)
 			}
 		})
 	}
