@@ -33,12 +33,7 @@ func suggestFolders(name string, folders []string, sep rune) []string {
 	}
 	translated := name
 	if sep != 0 {
-		translated = strings.Map(func(r rune) rune {
-			if strings.ContainsRune(separators, r) {
-				return sep
-			}
-			return r
-		}, name)
+		translated = translateSeparators(name, sep)
 	}
 	lname, ltrans := strings.ToLower(name), strings.ToLower(translated)
 	lastPart := strings.ToLower(lastComponent(translated, sep))
@@ -79,12 +74,7 @@ func isSeparatorSwap(name string, suggestions []string, sep rune) bool {
 	if len(suggestions) == 0 || sep == 0 || !strings.ContainsAny(name, separators) {
 		return false
 	}
-	return strings.EqualFold(suggestions[0], strings.Map(func(r rune) rune {
-		if strings.ContainsRune(separators, r) {
-			return sep
-		}
-		return r
-	}, name))
+	return strings.EqualFold(suggestions[0], translateSeparators(name, sep))
 }
 
 func lastComponent(name string, sep rune) string {

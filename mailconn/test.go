@@ -97,7 +97,12 @@ type runner struct {
 	imapc   *imapclient.Client
 	pop3c   *pop3.Client
 	res     Result
-	done    bool // a step failed: the result is final
+	err     error // the failing step's error (with done)
+	done    bool  // a step failed: the result is final
+
+	// imapFinal, when set, replaces the IMAP mailbox step (ListFolders
+	// lists the folders there instead of opening one).
+	imapFinal func(c *imapclient.Client) error
 }
 
 func newRunner(ctx context.Context, in config.Incoming, opts Options, report func(Event)) *runner {
@@ -243,6 +248,7 @@ func (r *runner) step(id StepID, title string, budget time.Duration, fn func(ctx
 	}
 	r.emit(ev)
 	r.done = true
+	r.err = err
 	r.res = Result{
 		FailedStep: id,
 		Field:      ev.Field,
