@@ -111,7 +111,7 @@ type FolderError struct {
 func (e *FolderError) Error() string {
 	s := fmt.Sprintf("cannot open folder %q", e.Name)
 	if e.Text != "" {
-		s += ": " + e.Text
+		s += `: the server answered: "` + e.Text + `"`
 	}
 	return s
 }

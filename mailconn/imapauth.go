@@ -127,7 +127,7 @@ func (r *runner) imapAuthStep(c *imapclient.Client, ic *imapConn) error {
 		if err != nil {
 			var ie *imap.Error
 			if errors.As(err, &ie) {
-				ae := &AuthError{Mechanism: mech, Code: string(ie.Code), Text: sample(ie.Text)}
+				ae := &AuthError{Mechanism: mech, Code: string(ie.Code), Text: serverText(ie.Text)}
 				if of := oauthFailure(client); of != nil && ae.Text == "" {
 					ae.Text = of.String()
 				}

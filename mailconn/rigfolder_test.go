@@ -50,6 +50,16 @@ func TestRigFolders(t *testing.T) {
 				}), a.Password, mailconn.StepMailbox, mailconn.FieldMailbox,
 					fmt.Sprintf("did you mean %q?", srv.Folder("INBOX", mailtest.NonASCIIFolder)), ""},
 			})
+			t.Run("missing folder detail quotes the server without Dovecot's timing", func(t *testing.T) {
+				r := runTest(t, with(in, func(in *config.Incoming) { in.Mailbox = "Nowhere" }), opts(a))
+				mb, _ := r.final(mailconn.StepMailbox)
+				if mb.Status != mailconn.StatusFail || !strings.Contains(mb.Detail, `the server answered: "`) {
+					t.Fatalf("mailbox detail %q does not quote the server\n%s", mb.Detail, r.dump())
+				}
+				if strings.Contains(mb.Detail, "secs)") {
+					t.Fatalf("mailbox detail %q keeps Dovecot's timing", mb.Detail)
+				}
+			})
 		})
 	}
 }
