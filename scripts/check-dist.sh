@@ -34,6 +34,7 @@ for t in $targets; do
     bad "missing archive $a"
     continue
   fi
+  before=$errors
   case $a in
     *.zip) list=$(unzip -Z1 "$a") ;;
     *) list=$(tar -tzf "$a") ;;
@@ -52,7 +53,7 @@ for t in $targets; do
   for s in "GOOS=$goos" "GOARCH=$goarch" ${goarm:+"GOARM=$goarm"} CGO_ENABLED=0 -trimpath=true; do
     grep -Eq "^[[:space:]]+build[[:space:]]+$s\$" <<<"$info" || bad "$a: $exe not built with $s"
   done
-  echo "ok $(basename "$a")"
+  if [ "$errors" = "$before" ]; then echo "ok $(basename "$a")"; fi
 done
 n=$(find "$dist" -maxdepth 1 \( -name 'mailsetup_*.tar.gz' -o -name 'mailsetup_*.zip' \) | wc -l)
 [ "$n" -eq 9 ] || bad "want 9 archives in $dist, found $n"
@@ -62,12 +63,13 @@ sums="$dist/mailsetup_${version}_checksums.txt"
 if [ ! -f "$sums" ]; then
   bad "missing $sums"
 else
+  before=$errors
   (cd "$dist" && sha256sum --quiet -c "$(basename "$sums")") || bad "checksums in $sums do not match"
   for f in "$dist"/mailsetup_*.tar.gz "$dist"/mailsetup_*.zip "$dist"/*.deb "$dist"/*.rpm; do
     [ -e "$f" ] || continue
     grep -q " $(basename "$f")\$" "$sums" || bad "$sums does not list $(basename "$f")"
   done
-  echo "ok $(basename "$sums")"
+  if [ "$errors" = "$before" ]; then echo "ok $(basename "$sums")"; fi
 fi
 
 # The packages: paths and modes from PRODUCT.md, /etc/mailsetup at 0700.
