@@ -22,6 +22,13 @@ type keyMap struct {
 	PageDown key.Binding
 	Yes, No  key.Binding
 	Done     key.Binding
+
+	Browse     key.Binding // mailbox screen: the folder browser
+	BrowseTest key.Binding // test screen, after a folder failure: the folder browser
+	UseOffer   key.Binding // mailbox screen: take the offered folder name
+	Detect     key.Binding // server screen: probe the server
+	Choose     key.Binding // folder browser, detect: take the selected line
+	Filter     key.Binding // folder browser: typing filters (help only)
 }
 
 func newKeyMap(arrows string) keyMap {
@@ -45,6 +52,14 @@ func newKeyMap(arrows string) keyMap {
 		Yes:      key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
 		No:       key.NewBinding(key.WithKeys("n", "N", "enter", "esc"), key.WithHelp("n", "no")),
 		Done:     key.NewBinding(key.WithKeys("enter", "q", "esc", "ctrl+c"), key.WithHelp("enter", "quit")),
+
+		// The form screens type letters into their fields: their own keys are Ctrl combinations.
+		Browse:     key.NewBinding(key.WithKeys("ctrl+l"), key.WithHelp("ctrl+l", "list folders")),
+		BrowseTest: key.NewBinding(key.WithKeys("b", "ctrl+l"), key.WithHelp("b", "browse folders")),
+		UseOffer:   key.NewBinding(key.WithKeys("ctrl+y"), key.WithHelp("ctrl+y", "use it")),
+		Detect:     key.NewBinding(key.WithKeys("ctrl+d"), key.WithHelp("ctrl+d", "detect")),
+		Choose:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
+		Filter:     key.NewBinding(key.WithKeys(""), key.WithHelp("type", "filter")), // no key matches ""
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/mailconn"
 )
 
 // screenID is a screen of the wizard; the numbered ones are the help page's steps.
@@ -88,16 +89,20 @@ type Model struct {
 	test     *testScreen
 	review   *reviewScreen
 
-	confirm   confirmKind
-	fixReturn bool // after a jump from a failed test: leaving the screen forward re-runs the test
-	saved     bool
-	err       error // what Run returns
-	testFn    testFunc
+	confirm      confirmKind
+	fixReturn    bool // after a jump from a failed test: leaving the screen forward re-runs the test
+	browseReturn bool // after a jump from the folder browser: leaving the screen forward lists the folders
+	saved        bool
+	err          error // what Run returns
+	testFn       testFunc
+	listFn       listFoldersFunc // the folder browser's list; mailconn.ListFolders
+	probeFn      probeHostFunc   // the server screen's Detect; mailconn.ProbeHost
 }
 
 func newModel(path string, s start, env environment, test testFunc) *Model {
 	m := &Model{
 		ctx: context.Background(), path: path, env: env, start: s, testFn: test,
+		listFn: mailconn.ListFolders, probeFn: mailconn.ProbeHost,
 		dark: true, width: 80, height: 24,
 	}
 	m.st = newStyles(m.dark, env.ascii)
@@ -168,6 +173,8 @@ func (m *Model) applyStyles() {
 		f.setStyles(m.st)
 	}
 	m.test.spinner.Style = m.st.accent
+	m.mailbox.browser.spinner.Style = m.st.accent
+	m.server.detect.spinner.Style = m.st.accent
 	m.help = m.st.helpModel(m.dark)
 }
 
@@ -229,6 +236,10 @@ func (m *Model) goTo(s screenID, back bool) tea.Cmd {
 	if s != scrTest {
 		m.test.cancelRun()
 	}
+	if s != m.screen {
+		m.mailbox.browser.close()
+		m.server.detect.close()
+	}
 	m.screen = s
 	if f := m.formOf(s); f != nil {
 		if back {
@@ -247,7 +258,7 @@ func (m *Model) goTo(s screenID, back bool) tea.Cmd {
 }
 
 func (m *Model) goBack() tea.Cmd {
-	m.fixReturn = false
+	m.fixReturn, m.browseReturn = false, false
 	if m.screen == scrWelcome {
 		return nil
 	}
@@ -279,8 +290,20 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case savedMsg:
 		return m, m.review.saved(msg)
+	case foldersEventMsg, foldersDoneMsg, foldersClosedMsg:
+		return m, m.mailbox.browser.update(msg)
+	case probeResultMsg, probeDoneMsg, probeClosedMsg:
+		return m, m.server.detect.update(msg)
 	}
-	return m, m.test.update(msg)
+	return m, tea.Batch(m.test.update(msg), m.mailbox.browser.update(msg), m.server.detect.update(msg))
+}
+
+// stopRuns cancels whatever runs in the background: the test, the folder
+// list, the probe.
+func (m *Model) stopRuns() {
+	m.test.cancelRun()
+	m.mailbox.browser.close()
+	m.server.detect.close()
 }
 
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -290,7 +313,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	if key.Matches(msg, k.Quit) {
 		if m.screen == scrDone || !m.changed() {
-			m.test.cancelRun()
+			m.stopRuns()
 			m.err = ErrInterrupted
 			if m.screen == scrDone {
 				m.err = nil
@@ -312,6 +335,14 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			return tea.Quit
 		}
 		return nil
+	case scrMailbox:
+		if cmd, ok := m.mailbox.key(msg); ok {
+			return cmd
+		}
+	case scrServer:
+		if cmd, ok := m.server.key(msg); ok {
+			return cmd
+		}
 	}
 	return m.updateForm(m.formOf(m.screen), msg)
 }
@@ -329,7 +360,7 @@ func (m *Model) answer(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch c {
 	case confirmDiscard:
-		m.test.cancelRun()
+		m.stopRuns()
 		m.err = ErrInterrupted
 		return tea.Quit
 	case confirmFailedTest:
@@ -349,6 +380,10 @@ func (m *Model) updateForm(f *form, msg tea.KeyPressMsg) tea.Cmd {
 		}
 		if bad, cmd := f.firstProblem(); bad {
 			return cmd
+		}
+		if m.browseReturn {
+			m.browseReturn = false
+			return tea.Batch(m.goTo(scrMailbox, false), m.mailbox.browser.open())
 		}
 		if m.fixReturn {
 			return m.goTo(scrTest, false)

@@ -83,7 +83,7 @@ func run(ctx context.Context, opts Options, test testFunc) error {
 	)
 	final, err := p.Run()
 	if fm, ok := final.(*Model); ok {
-		fm.test.cancelRun()
+		fm.stopRuns()
 	}
 	switch {
 	case errors.Is(err, tea.ErrInterrupted), ctx.Err() != nil && errors.Is(err, tea.ErrProgramKilled):

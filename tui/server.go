@@ -14,16 +14,21 @@ import (
 // empty and shows the default for the protocol and security as long as the
 // user has not typed a port, so it follows later changes of either.
 type serverScreen struct {
-	m      *Model
-	server *textField
-	port   *textField
-	form   *form
+	m        *Model
+	server   *textField
+	port     *textField
+	form     *form
+	detect   *detectPanel
+	detected *detected // what Detect filled in last
 }
 
 func newServerScreen(m *Model) *serverScreen {
-	s := &serverScreen{m: m}
+	s := &serverScreen{m: m, detect: newDetectPanel(m)}
 	s.server = newTextField("Server name", "mail.example.com", checkServer)
 	s.port = newTextField("Port", "", checkPort)
+	for _, f := range []*textField{s.server, s.port} {
+		f.input.KeyMap.DeleteCharacterForward.SetKeys("delete") // ctrl+d is Detect
+	}
 	s.port.note = func() string {
 		in := m.incoming()
 		if s.port.value() == "" {
@@ -65,10 +70,15 @@ func finishPort(in *config.Incoming) {
 func (s *serverScreen) view(width int) page {
 	in := s.m.incoming()
 	s.port.input.Placeholder = strconv.Itoa(config.DefaultPort(in.Protocol, in.Security))
-	return page{
+	p := page{
 		intro: para("Type the name of your incoming mail server. If it uses a non-default port, type the port too.", width),
 		main:  s.form.view(s.m.st, width),
+		outro: para(s.m.st.muted.Render("Not sure of the port or the security? Press ctrl+d to detect what the server offers."), width),
 	}
+	if n := s.detectedNote(width); n != "" {
+		p.outro = n
+	}
+	return p
 }
 
 // protocolSecurityName is e.g. "IMAP4 over SSL/TLS".

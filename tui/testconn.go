@@ -248,6 +248,9 @@ func (t *testScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		return t.m.goBack()
 	case key.Matches(msg, k.Fix) && t.fixField() != "":
 		return t.m.fix(t.fixField())
+	case key.Matches(msg, k.BrowseTest) && t.fixField() == mailconn.FieldMailbox:
+		cmd := t.m.fix(mailconn.FieldMailbox) // choosing a folder and going on tests again
+		return tea.Batch(cmd, t.m.mailbox.browser.open())
 	case key.Matches(msg, k.Retry):
 		return t.m.startTest()
 	case key.Matches(msg, k.Trace) && t.trace != nil:
@@ -282,6 +285,9 @@ func (t *testScreen) help() []key.Binding {
 	var bs []key.Binding
 	if f := t.fixField(); f != "" {
 		bs = append(bs, with(k.Fix, "f", "fix "+fieldLabel(f)))
+	}
+	if t.fixField() == mailconn.FieldMailbox {
+		bs = append(bs, k.BrowseTest)
 	}
 	cont := k.Continue
 	if !t.passed() {
@@ -406,8 +412,11 @@ func (t *testScreen) resultView(width int) string {
 		}
 		if f := t.fixField(); f != "" {
 			scr, _ := t.m.fieldTarget(f)
-			parts = append(parts, indentBlock(para(st.muted.Render(fmt.Sprintf("Press f to fix the %s on the %s screen.",
-				fieldLabel(f), screenTitles[scr])), width-2), "  "))
+			msg := fmt.Sprintf("Press f to fix the %s on the %s screen.", fieldLabel(f), screenTitles[scr])
+			if f == mailconn.FieldMailbox {
+				msg = "Press f to fix the mailbox, or b to choose from the server's folders."
+			}
+			parts = append(parts, indentBlock(para(st.muted.Render(msg), width-2), "  "))
 		}
 	}
 	if t.traced != "" {

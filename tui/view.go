@@ -122,8 +122,14 @@ func (m *Model) body(width, height int) page {
 	case scrAccount:
 		return m.account.view(width)
 	case scrServer:
+		if m.server.detect.isOpen() {
+			return m.server.detect.view(width, height-1)
+		}
 		return m.server.view(width)
 	case scrMailbox:
+		if m.mailbox.browser.isOpen() {
+			return m.mailbox.browser.view(width, height-1)
+		}
 		return m.mailbox.view(width)
 	case scrCredentials:
 		return m.creds.view(width)
@@ -158,9 +164,23 @@ func (m *Model) helpBindings() []key.Binding {
 		return m.review.help()
 	case scrDone:
 		return []key.Binding{k.Done}
+	case scrMailbox:
+		if m.mailbox.browser.isOpen() {
+			return m.mailbox.browser.help()
+		}
+	case scrServer:
+		if m.server.detect.isOpen() {
+			return m.server.detect.help()
+		}
 	}
 	f := m.formOf(m.screen)
 	var bs []key.Binding
+	switch m.screen {
+	case scrMailbox: // the offer under the field names ctrl+y itself
+		bs = append(bs, k.Browse)
+	case scrServer:
+		bs = append(bs, k.Detect)
+	}
 	switch f.current().(type) {
 	case *choiceField:
 		bs = append(bs, k.Up)

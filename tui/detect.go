@@ -1,0 +1,266 @@
+package tui
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/mailconn"
+)
+
+// probeHostFunc probes a host's protocols, ports and security modes;
+// mailconn.ProbeHost outside tests.
+type probeHostFunc func(ctx context.Context, host string, opts mailconn.DiscoverOptions, report func(mailconn.ProbeResult)) ([]mailconn.ProbeResult, error)
+
+// Messages of a running probe, tagged with their run as the test's.
+type (
+	probeResultMsg struct {
+		run int
+		r   mailconn.ProbeResult
+		ch  <-chan any
+	}
+	probeDoneMsg struct {
+		run     int
+		results []mailconn.ProbeResult
+		err     error
+		ch      <-chan any
+	}
+	probeClosedMsg struct{ run int }
+)
+
+// detectPanel is the server screen's Detect action: the host probe of
+// `mailsetup discover`, one line per candidate as it finishes; then the
+// user picks one (the recommended one preselected), which fills protocol,
+// port and security.
+type detectPanel struct {
+	m       *Model
+	open    bool
+	running bool
+	run     int
+	cancel  context.CancelFunc
+	spinner spinner.Model
+
+	host    string
+	total   int                    // candidates probed
+	results []mailconn.ProbeResult // in the order they finished
+	err     error                  // the probe could not start (an unreadable CA file)
+	best    int                    // index of the recommendation in results, -1 if none
+	sel     int                    // index in results of the selected line
+}
+
+func newDetectPanel(m *Model) *detectPanel {
+	return &detectPanel{m: m, spinner: m.st.spinnerModel(), best: -1}
+}
+
+func (d *detectPanel) isOpen() bool { return d.open }
+
+// close hides the panel and cancels a running probe.
+func (d *detectPanel) close() {
+	if d.cancel != nil {
+		d.cancel()
+		d.cancel = nil
+	}
+	d.open, d.running = false, false
+}
+
+// start probes host in the background.
+func (d *detectPanel) start(host string) tea.Cmd {
+	m := d.m
+	d.close()
+	d.run++
+	d.open, d.running = true, true
+	d.host, d.results, d.err, d.best, d.sel = host, nil, nil, -1, 0
+	d.total = len(mailconn.Kinds)
+	opts := mailconn.DiscoverOptions{}
+	if v := m.certs.caFile.value(); v != "" && checkOptionalPath(v) == "" {
+		opts.CAFile = v
+	}
+	if v := m.certs.serverName.value(); v != "" && checkTLSName(v) == "" {
+		opts.TLSServerName = v
+	}
+	ctx, cancel := context.WithCancel(m.ctx)
+	d.cancel = cancel
+	ch := make(chan any, len(mailconn.Kinds)+1)
+	run, fn := d.run, m.probeFn
+	begin := func() tea.Msg {
+		go func() {
+			defer close(ch)
+			send := func(v any) {
+				select {
+				case ch <- v:
+				case <-ctx.Done():
+				}
+			}
+			results, err := fn(ctx, host, opts, func(r mailconn.ProbeResult) { send(r) })
+			send(probeDoneMsg{results: results, err: err})
+		}()
+		return waitProbe(run, ch)()
+	}
+	return tea.Batch(begin, d.spinner.Tick)
+}
+
+// waitProbe reads the next result or the outcome of a run.
+func waitProbe(run int, ch <-chan any) tea.Cmd {
+	return func() tea.Msg {
+		v, ok := <-ch
+		if !ok {
+			return probeClosedMsg{run: run}
+		}
+		switch v := v.(type) {
+		case mailconn.ProbeResult:
+			return probeResultMsg{run: run, r: v, ch: ch}
+		case probeDoneMsg:
+			v.run, v.ch = run, ch
+			return v
+		}
+		return probeClosedMsg{run: run}
+	}
+}
+
+func (d *detectPanel) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case probeResultMsg:
+		if msg.run == d.run && d.running {
+			d.results = append(d.results, msg.r)
+		}
+		return waitProbe(msg.run, msg.ch)
+	case probeDoneMsg:
+		if msg.run == d.run && d.running {
+			d.finish(msg.err)
+		}
+		return waitProbe(msg.run, msg.ch)
+	case spinner.TickMsg:
+		if !d.running {
+			return nil
+		}
+		var cmd tea.Cmd
+		d.spinner, cmd = d.spinner.Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+// finish ends a run: the recommendation is selected.
+func (d *detectPanel) finish(err error) {
+	d.running = false
+	if d.cancel != nil {
+		d.cancel()
+		d.cancel = nil
+	}
+	d.err = err
+	d.best = -1
+	if best, ok := mailconn.Recommend(d.results); ok {
+		for i := range d.results {
+			if d.results[i].Candidate == best.Candidate {
+				d.best, d.sel = i, i
+				break
+			}
+		}
+	}
+}
+
+// move selects the next (dir 1) or previous (dir -1) candidate that
+// answered.
+func (d *detectPanel) move(dir int) {
+	for i := d.sel + dir; i >= 0 && i < len(d.results); i += dir {
+		if d.results[i].Answered {
+			d.sel = i
+			return
+		}
+	}
+}
+
+func (d *detectPanel) selected() (mailconn.ProbeResult, bool) {
+	if d.running || d.best < 0 || d.sel >= len(d.results) || !d.results[d.sel].Answered {
+		return mailconn.ProbeResult{}, false
+	}
+	return d.results[d.sel], true
+}
+
+func (d *detectPanel) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := d.m.keys
+	if key.Matches(msg, k.Esc) {
+		d.close()
+		return d.m.server.form.focusFirst()
+	}
+	if d.running {
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Up):
+		d.move(-1)
+	case key.Matches(msg, k.Down):
+		d.move(1)
+	case key.Matches(msg, k.Retry):
+		return d.start(d.host)
+	case key.Matches(msg, k.Choose):
+		if r, ok := d.selected(); ok {
+			d.m.applyDetected(r)
+			d.close()
+			return d.m.server.form.focusFirst()
+		}
+	}
+	return nil
+}
+
+// applyDetected fills protocol, port and security from a probe result and
+// remembers it for the note on the server screen.
+func (m *Model) applyDetected(r mailconn.ProbeResult) {
+	c := r.Candidate
+	m.account.kind.set(c.Protocol)
+	m.security.mode.set(c.Security)
+	if c.Port == config.DefaultPort(c.Protocol, c.Security) {
+		m.server.port.setValue("")
+	} else {
+		m.server.port.setValue(strconv.Itoa(c.Port))
+	}
+	m.server.detected = &detected{host: m.server.server.value(), r: r}
+}
+
+// detected is the candidate Detect filled in, for the note under the
+// fields while the server name stays the same.
+type detected struct {
+	host string
+	r    mailconn.ProbeResult
+}
+
+func (d *detectPanel) help() []key.Binding {
+	k := d.m.keys
+	if d.running {
+		return []key.Binding{with(k.Esc, "esc", "cancel"), k.Quit}
+	}
+	var bs []key.Binding
+	if _, ok := d.selected(); ok {
+		bs = append(bs, with(k.Up, d.m.st.arrows, "choose"), with(k.Choose, "enter", "use it"))
+	}
+	return append(bs, k.Retry, with(k.Esc, "esc", "close"), k.Quit)
+}
+
+// key handles the server screen's own keys: ctrl+d runs Detect; with the
+// panel open, every key goes to it. It reports false for keys the form
+// handles.
+func (s *serverScreen) key(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	k := s.m.keys
+	switch {
+	case s.detect.isOpen():
+		if key.Matches(msg, k.Quit) {
+			return nil, false
+		}
+		return s.detect.key(msg), true
+	case key.Matches(msg, k.Detect):
+		host := strings.TrimSpace(s.server.value())
+		if checkServer(host) != "" {
+			s.server.reveal()
+			return s.form.focusFirst(), true
+		}
+		s.server.blur()
+		s.port.blur()
+		return s.detect.start(host), true
+	}
+	return nil, false
+}

@@ -1,0 +1,409 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/mailconn"
+)
+
+// listFoldersFunc lists the server's folders; mailconn.ListFolders outside
+// tests.
+type listFoldersFunc func(ctx context.Context, in config.Incoming, opts mailconn.Options, report func(mailconn.Event)) (*mailconn.FolderList, error)
+
+// Messages of a running folder list, tagged with their run as the test's.
+type (
+	foldersEventMsg struct {
+		run int
+		ev  mailconn.Event
+		ch  <-chan any
+	}
+	foldersDoneMsg struct {
+		run  int
+		list *mailconn.FolderList
+		err  error
+		ch   <-chan any
+	}
+	foldersClosedMsg struct{ run int }
+)
+
+// browseState is what the folder browser shows.
+type browseState int
+
+const (
+	browseClosed  browseState = iota
+	browseNeeds               // a setting the list needs is missing: offer to go there
+	browseLoading             // signing in and listing
+	browseFailed              // the list failed: the hint and a key to fix
+	browseList                // the tree
+)
+
+// folderBrowser lists the server's folders on the mailbox screen (once the
+// server, user name and password are known) as a tree: \Noselect folders
+// are shown dimmed and cannot be chosen; Enter fills the Mail Box field.
+type folderBrowser struct {
+	m       *Model
+	state   browseState
+	run     int
+	cancel  context.CancelFunc
+	spinner spinner.Model
+	step    string // the title of the engine step running now
+
+	need string          // browseNeeds: the field to fill first
+	fail mailconn.Result // browseFailed
+
+	list       *mailconn.FolderList // the last list, kept after closing for the separator offer
+	listServer string               // the server list came from
+	server     string               // the server of the current run
+	rows       []int                // indexes into list.Folders shown (after the filter)
+	sel        int                  // index into rows
+	offset     int                  // first row shown
+	filter     string
+	note       string // a line under the list ("Archive holds only other folders.")
+	lastRows   int    // rows the last view showed (page up/down)
+}
+
+func newFolderBrowser(m *Model) *folderBrowser {
+	return &folderBrowser{m: m, spinner: m.st.spinnerModel()}
+}
+
+func (b *folderBrowser) isOpen() bool { return b.state != browseClosed }
+
+// listFor is the last folder list if it came from server, else nil.
+func (b *folderBrowser) listFor(server string) *mailconn.FolderList {
+	if b.list == nil || !strings.EqualFold(b.listServer, server) {
+		return nil
+	}
+	return b.list
+}
+
+// close hides the browser and cancels a running list.
+func (b *folderBrowser) close() {
+	if b.cancel != nil {
+		b.cancel()
+		b.cancel = nil
+	}
+	b.state = browseClosed
+}
+
+// open shows the browser: the list, or what it still needs.
+func (b *folderBrowser) open() tea.Cmd {
+	m := b.m
+	b.note = ""
+	if checkServer(m.server.server.value()) != "" {
+		b.state, b.need = browseNeeds, mailconn.FieldServer
+		return nil
+	}
+	if bad, name := m.credsMissing(); bad {
+		b.state, b.need = browseNeeds, name
+		return nil
+	}
+	return b.start()
+}
+
+// credsMissing reports whether the credentials screen still lacks what
+// signing in needs, and the first such field.
+func (m *Model) credsMissing() (bool, string) {
+	f := m.creds.form
+	for i, fl := range f.fields {
+		if f.visible(i) && fl.problem() != "" {
+			if fl == field(m.creds.username) {
+				return true, mailconn.FieldUsername
+			}
+			return true, mailconn.FieldPassword
+		}
+	}
+	return false, ""
+}
+
+// start signs in and lists the folders in the background.
+func (b *folderBrowser) start() tea.Cmd {
+	m := b.m
+	b.close()
+	b.run++
+	b.state, b.step, b.filter = browseLoading, "", ""
+	c := m.config()
+	if checkMailbox(m.mailbox.mailbox.value()) != "" {
+		c.Incoming.Mailbox = config.DefaultMailbox // the list does not need it
+	}
+	if _, err := c.Validate(); err != nil {
+		b.state, b.fail = browseFailed, settingResult(err)
+		return nil
+	}
+	in := c.Incoming
+	ctx, cancel := context.WithCancel(m.ctx)
+	b.cancel = cancel
+	b.server = in.Server
+	ch := make(chan any, 16)
+	run, fn := b.run, m.listFn
+	begin := func() tea.Msg {
+		go runList(ctx, fn, in, ch)
+		return waitList(run, ch)()
+	}
+	return tea.Batch(begin, b.spinner.Tick)
+}
+
+// runList resolves the password as the test does and lists the folders,
+// sending the events and then a foldersDoneMsg (without run and ch) to ch,
+// which it closes.
+func runList(ctx context.Context, fn listFoldersFunc, in config.Incoming, ch chan<- any) {
+	defer close(ch)
+	send := func(v any) {
+		select {
+		case ch <- v:
+		case <-ctx.Done():
+		}
+	}
+	secret := ""
+	if in.Auth != config.AuthOAuth2 {
+		s, err := in.ResolvePassword(ctx)
+		if err != nil {
+			r := secretResult(err)
+			send(foldersDoneMsg{err: &mailconn.ListError{Result: r}})
+			return
+		}
+		secret = s
+	}
+	list, err := fn(ctx, in, mailconn.Options{Secret: secret}, func(ev mailconn.Event) { send(ev) })
+	send(foldersDoneMsg{list: list, err: err})
+}
+
+// waitList reads the next event or the outcome of a run.
+func waitList(run int, ch <-chan any) tea.Cmd {
+	return func() tea.Msg {
+		v, ok := <-ch
+		if !ok {
+			return foldersClosedMsg{run: run}
+		}
+		switch v := v.(type) {
+		case mailconn.Event:
+			return foldersEventMsg{run: run, ev: v, ch: ch}
+		case foldersDoneMsg:
+			v.run, v.ch = run, ch
+			return v
+		}
+		return foldersClosedMsg{run: run}
+	}
+}
+
+func (b *folderBrowser) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case foldersEventMsg:
+		if msg.run == b.run && b.state == browseLoading && msg.ev.Status == mailconn.StatusRunning {
+			b.step = msg.ev.Title
+		}
+		return waitList(msg.run, msg.ch)
+	case foldersDoneMsg:
+		if msg.run == b.run && b.state == browseLoading {
+			b.loaded(msg.list, msg.err)
+		}
+		return waitList(msg.run, msg.ch)
+	case spinner.TickMsg:
+		if b.state != browseLoading {
+			return nil
+		}
+		var cmd tea.Cmd
+		b.spinner, cmd = b.spinner.Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+// loaded shows the list, selecting the folder in the Mail Box field (or
+// the closest one), or the failure.
+func (b *folderBrowser) loaded(list *mailconn.FolderList, err error) {
+	if b.cancel != nil {
+		b.cancel()
+		b.cancel = nil
+	}
+	if err != nil || list == nil {
+		b.state = browseFailed
+		var le *mailconn.ListError
+		switch {
+		case errors.As(err, &le):
+			b.fail = le.Result
+		case err != nil:
+			b.fail = mailconn.Result{Error: err.Error()}
+		default:
+			b.fail = mailconn.Result{Error: "no folder list"}
+		}
+		return
+	}
+	b.state, b.list, b.listServer = browseList, list, b.server
+	b.refilter()
+	want := b.m.mailbox.mailbox.value()
+	if _, ok := list.Find(want); !ok {
+		if s := list.Suggest(want); len(s) > 0 {
+			want = s[0]
+		}
+	}
+	for i, r := range b.rows {
+		if f := list.Folders[r]; f.Name == want || strings.EqualFold(f.Name, "INBOX") && strings.EqualFold(want, "INBOX") {
+			b.sel = i
+		}
+	}
+}
+
+// refilter recomputes the rows shown and puts the selection on a folder
+// that can be chosen.
+func (b *folderBrowser) refilter() {
+	b.rows = b.rows[:0]
+	needle := strings.ToLower(b.filter)
+	for i, f := range b.list.Folders {
+		if needle == "" || strings.Contains(strings.ToLower(f.Name), needle) {
+			b.rows = append(b.rows, i)
+		}
+	}
+	b.sel, b.offset = 0, 0
+	b.move(0)
+}
+
+// move moves the selection by n rows, skipping folders that cannot be
+// chosen; it stays put when there is none that way.
+func (b *folderBrowser) move(n int) {
+	if len(b.rows) == 0 {
+		return
+	}
+	dir := 1
+	if n < 0 {
+		dir = -1
+	}
+	target := min(max(b.sel+n, 0), len(b.rows)-1)
+	for i := target; i >= 0 && i < len(b.rows); i += dir {
+		if !b.list.Folders[b.rows[i]].NoSelect {
+			b.sel = i
+			return
+		}
+	}
+	for i := target; i >= 0 && i < len(b.rows); i -= dir { // none further: the nearest back
+		if !b.list.Folders[b.rows[i]].NoSelect {
+			b.sel = i
+			return
+		}
+	}
+}
+
+// selected is the folder under the pointer, if any can be chosen.
+func (b *folderBrowser) selected() (mailconn.Folder, bool) {
+	if b.sel >= len(b.rows) {
+		return mailconn.Folder{}, false
+	}
+	f := b.list.Folders[b.rows[b.sel]]
+	return f, !f.NoSelect
+}
+
+func (b *folderBrowser) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := b.m.keys
+	if key.Matches(msg, k.Esc) {
+		b.close()
+		return b.m.mailbox.form.focusFirst()
+	}
+	switch b.state {
+	case browseNeeds:
+		if key.Matches(msg, k.Next) {
+			return b.m.jumpForList(b.need)
+		}
+	case browseFailed:
+		switch {
+		case key.Matches(msg, k.Retry):
+			return b.start()
+		case key.Matches(msg, k.Fix) && b.fixField() != "":
+			return b.m.jumpForList(b.fixField())
+		}
+	case browseList:
+		return b.listKey(msg)
+	}
+	return nil
+}
+
+func (b *folderBrowser) listKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := b.m.keys
+	b.note = ""
+	switch {
+	case key.Matches(msg, k.Up):
+		b.move(-1)
+	case key.Matches(msg, k.Down):
+		b.move(1)
+	case key.Matches(msg, k.PageUp):
+		b.move(-b.pageRows())
+	case key.Matches(msg, k.PageDown):
+		b.move(b.pageRows())
+	case key.Matches(msg, k.Choose):
+		f, ok := b.selected()
+		switch {
+		case ok:
+			b.m.mailbox.mailbox.setValue(f.Name)
+			b.close()
+			return b.m.mailbox.form.focusFirst()
+		case b.sel < len(b.rows):
+			b.note = fmt.Sprintf("%s holds only other folders: choose one of them.", f.Name)
+		}
+	case msg.Code == tea.KeyBackspace:
+		if r := []rune(b.filter); len(r) > 0 {
+			b.filter = string(r[:len(r)-1])
+			b.refilter()
+		}
+	case msg.Text != "" && msg.Mod&^tea.ModShift == 0:
+		b.filter += msg.Text
+		b.refilter()
+	}
+	return nil
+}
+
+// fixField is the field a failed list points to, when a screen edits it.
+func (b *folderBrowser) fixField() string {
+	if b.fail.Canceled || b.fail.Field == "" {
+		return ""
+	}
+	if scr, _ := b.m.fieldTarget(b.fail.Field); scr == scrWelcome || scr == scrMailbox {
+		return ""
+	}
+	return b.fail.Field
+}
+
+// jumpForList goes to the screen of a field the folder list needs; leaving
+// that screen forward comes back to the mailbox screen and lists again.
+func (m *Model) jumpForList(name string) tea.Cmd {
+	scr, target := m.fieldTarget(name)
+	if target == nil {
+		return nil
+	}
+	m.mailbox.browser.close()
+	cmd := m.goTo(scr, false)
+	f := m.formOf(scr)
+	for i, fl := range f.fields {
+		if fl == target && f.visible(i) {
+			cmd = f.focusAt(i)
+		}
+	}
+	m.browseReturn = true
+	return cmd
+}
+
+func (b *folderBrowser) help() []key.Binding {
+	k := b.m.keys
+	esc := with(k.Esc, "esc", "close")
+	switch b.state {
+	case browseNeeds:
+		return []key.Binding{with(k.Next, "enter", "go there"), esc, k.Quit}
+	case browseLoading:
+		return []key.Binding{with(k.Esc, "esc", "cancel"), k.Quit}
+	case browseFailed:
+		var bs []key.Binding
+		if f := b.fixField(); f != "" {
+			bs = append(bs, with(k.Fix, "f", "fix "+fieldLabel(f)))
+		}
+		return append(bs, k.Retry, esc, k.Quit)
+	}
+	return []key.Binding{with(k.Up, b.m.st.arrows, "move"), with(k.Choose, "enter", "choose"), k.Filter, esc, k.Quit}
+}
+
+// pageRows is how many rows the list shows at once (set by view).
+func (b *folderBrowser) pageRows() int { return max(1, b.lastRows) }
