@@ -33,6 +33,10 @@ grep -q '^\.TH MAILSETUP 1 ' "$tmp/mailsetup.1" || die "mailsetup man printed no
 # of man's header line; a long Short overprints the page name there. Use the
 # usual "User Commands" instead (the Short stays in the NAME section).
 sed -i 's/^\(\.TH MAILSETUP 1 "[^"]*" "[^"]*"\) ".*"$/\1 "User Commands"/' "$tmp/mailsetup.1"
+# pflag usage strings name a flag's argument in backquotes ("config file
+# `path`"); cobra's help strips them, mango prints them. Set them in italics,
+# the man page convention for an argument, in text lines (not requests).
+sed -i '/^\./!s/`\([^`]*\)`/\\fI\1\\fR/g' "$tmp/mailsetup.1"
 gzip -n -9 <"$tmp/mailsetup.1" >"$out/man/mailsetup.1.gz"
 
 for sh in bash zsh fish; do
