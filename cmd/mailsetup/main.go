@@ -163,6 +163,7 @@ Run it with no command for the setup wizard. Scripts use init, test and show.`,
 		return nil
 	}
 
+	defer reflowLong(root)
 	root.AddCommand(
 		newVersionCmd(stdout),
 		newShowCmd(g, stdout, stderr),
@@ -224,6 +225,7 @@ func versionString() string {
 	if v == "" {
 		v = "devel"
 	}
+	v = strings.TrimPrefix(v, "v") // release builds and go install builds alike: 1.2.3
 	if len(c) > 12 {
 		c = c[:12]
 	}
@@ -239,4 +241,34 @@ func versionString() string {
 		s += " (" + strings.Join(extra, ", ") + ")"
 	}
 	return s
+}
+
+// reflowLong joins the hard-wrapped lines of every command's Long text into
+// one line per paragraph: the man page generator starts a new paragraph at
+// each newline, and fang re-wraps the help to the terminal's width anyway.
+// Indented lines (lists, examples) keep their line breaks.
+func reflowLong(c *cobra.Command) {
+	c.Long = reflow(c.Long)
+	for _, sub := range c.Commands() {
+		reflowLong(sub)
+	}
+}
+
+func reflow(s string) string {
+	var b strings.Builder
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		b.WriteString(l)
+		if i == len(lines)-1 {
+			break
+		}
+		next := lines[i+1]
+		joinable := l != "" && next != "" && !strings.HasPrefix(next, " ") && !strings.HasPrefix(next, "\t") && !strings.HasPrefix(l, " ")
+		if joinable {
+			b.WriteByte(' ')
+		} else {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
 }
