@@ -402,7 +402,11 @@ func (b *folderBrowser) help() []key.Binding {
 		}
 		return append(bs, k.Retry, esc, k.Quit)
 	}
-	return []key.Binding{with(k.Up, b.m.st.arrows, "move"), with(k.Choose, "enter", "choose"), k.Filter, esc, k.Quit}
+	bs := []key.Binding{with(k.Up, b.m.st.arrows, "move"), with(k.Choose, "enter", "choose")}
+	if b.m.width >= 76 { // the status line says it too
+		bs = append(bs, k.Filter)
+	}
+	return append(bs, esc, k.Quit)
 }
 
 // pageRows is how many rows the list shows at once (set by view).

@@ -14,6 +14,9 @@ import (
 // before them.
 const countsWidth = 2 + 8 + 2 + 6
 
+// maxFolderName is the widest the name column grows.
+const maxFolderName = 44
+
 func (b *folderBrowser) view(width, height int) page {
 	st := b.m.st
 	switch b.state {
@@ -82,7 +85,7 @@ func (b *folderBrowser) listView(width, height int) string {
 		head += fmt.Sprintf(" (separator %q)", l.Delimiter)
 	}
 	lines := []string{st.muted.Render(ansi.Truncate(head+":", width, st.ellipsis))}
-	nameW := max(10, width-2-countsWidth)
+	nameW := max(10, min(width-2-countsWidth, maxFolderName)) // counts near the names
 	lines = append(lines, strings.Repeat(" ", 2+nameW)+st.muted.Render(fmt.Sprintf("  %8s  %6s", "Messages", "Unseen")))
 
 	extra := 4 // heading, column titles, blank, status
@@ -126,7 +129,7 @@ func (b *folderBrowser) listView(width, height int) string {
 }
 
 // row is one folder: indented by its depth (full name while filtering),
-// dimmed without counts when it cannot be chosen.
+// dimmed and marked "folders only" when it cannot be chosen.
 func (b *folderBrowser) row(f mailconn.Folder, selected bool, nameW int) string {
 	st := b.m.st
 	name := f.Name
@@ -140,7 +143,7 @@ func (b *folderBrowser) row(f mailconn.Folder, selected bool, nameW int) string 
 		ptr = st.accent.Render(st.pointer) + " "
 	}
 	if f.NoSelect {
-		return ptr + st.muted.Render(name+pad+fmt.Sprintf("  %8s  %6s", "-", "-"))
+		return ptr + st.muted.Render(name+pad+fmt.Sprintf("%*s", countsWidth, "folders only")) // readable without colour too
 	}
 	style := st.label
 	if selected {

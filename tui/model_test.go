@@ -377,7 +377,7 @@ func TestStateMachine(t *testing.T) {
 				h.m.goTo(scrMailbox, false)
 				h.press("ctrl+u")
 				h.typeText("INBOX.Support")
-				h.wantText(`Office 365 takes only slashes between folders: try "INBOX/Support"`)
+				h.wantText(`Microsoft 365 takes only "/" between folders: use "INBOX/Support"? Press ctrl+y.`)
 			},
 		},
 		{

@@ -76,6 +76,22 @@ func TestScreens(t *testing.T) {
 		{name: "discard_prompt", keys: []string{"enter", "enter", "type:x", "ctrl+c"}},
 		{name: "credentials_60x20", size: [2]int{60, 20}, keys: []string{"enter", "enter", "type:mail.example.com", "enter", "enter", "enter"}},
 		{name: "too_small", size: [2]int{50, 15}},
+		// the folder browser and Detect, against fakes (sampleFolders, sampleProbe)
+		{name: "mailbox_browser", start: existing(), keys: []string{"enter", "enter", "enter", "enter", "ctrl+l"}, waitFor: "Folders on"},
+		{name: "mailbox_browser_60x20", start: existing(), size: [2]int{60, 20}, keys: []string{"enter", "enter", "enter", "enter", "ctrl+l"}, waitFor: "Folders on",
+			then: []string{"up"}},
+		{name: "mailbox_browser_filter", start: existing(), keys: []string{"enter", "enter", "enter", "enter", "ctrl+l"}, waitFor: "Folders on",
+			then: []string{"type:ar"}, thenWait: "Filter"},
+		{name: "mailbox_browser_needs", keys: []string{"enter", "enter", "type:mail.example.com", "enter", "enter", "ctrl+l"}},
+		{name: "mailbox_separator_offer", start: existing(), keys: []string{"enter", "enter", "enter", "enter", "ctrl+l"}, waitFor: "Folders on",
+			then: []string{"esc", "ctrl+u", "type:INBOX.Support"}, thenWait: "ctrl+y"},
+		{name: "server_detect", start: existing(), keys: []string{"enter", "enter", "ctrl+d"}, waitFor: "Recommended"},
+		{name: "server_detect_60x20", start: existing(), size: [2]int{60, 20}, keys: []string{"enter", "enter", "ctrl+d"}, waitFor: "Recommended",
+			then: []string{"down"}, thenWait: "Selected"},
+		{name: "server_detect_ascii", start: existing(), ascii: true, keys: []string{"enter", "enter", "ctrl+d"}, waitFor: "Recommended"},
+		{name: "server_detected", start: existing(), keys: []string{"enter", "enter", "ctrl+d"}, waitFor: "Recommended",
+			then: []string{"down", "enter"}, thenWait: "Detect chose"},
+		{name: "test_failed_mailbox", keys: toTest, runs: []scriptRun{folderFailRun()}, waitFor: "b to choose"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,6 +104,8 @@ func TestScreens(t *testing.T) {
 				path = filepath.Join(t.TempDir(), "config.toml")
 			}
 			m := newModel(path, tt.start, environment{ascii: tt.ascii}, sc.test)
+			m.listFn = (&lister{list: sampleFolders("/")}).fn
+			m.probeFn = (&prober{results: sampleProbe()}).fn
 			w, h := 80, 24
 			if tt.size[0] != 0 {
 				w, h = tt.size[0], tt.size[1]
