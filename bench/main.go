@@ -27,12 +27,12 @@ import (
 
 // options are the command-line flags.
 type options struct {
-	runs      int
-	rttRuns   int
-	delay     time.Duration
-	bin       string
-	only      map[string]bool
-	verbose   bool
+	runs    int
+	rttRuns int
+	delay   time.Duration
+	bin     string
+	only    map[string]bool
+	verbose bool
 }
 
 // sections, in the order they run.
