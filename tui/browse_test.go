@@ -76,7 +76,9 @@ func TestFolderBrowser(t *testing.T) {
 				if !h.m.mailbox.browser.isOpen() || h.m.mailbox.mailbox.value() != "INBOX/Support" {
 					t.Fatalf("a \\Noselect folder was chosen: %q", h.m.mailbox.mailbox.value())
 				}
-				h.press("backspace", "backspace", "backspace", "backspace", "backspace")
+				h.press("backspace", "backspace", "backspace", "backspace")
+				h.wantText("Filter: e", "esc clears it")
+				h.press("esc")
 				h.wantText("7 folders; type to filter")
 				h.press("esc")
 				if h.m.mailbox.browser.isOpen() || h.m.mailbox.mailbox.value() != "INBOX/Support" {

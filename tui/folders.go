@@ -302,6 +302,11 @@ func (b *folderBrowser) selected() (mailconn.Folder, bool) {
 func (b *folderBrowser) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := b.m.keys
 	if key.Matches(msg, k.Esc) {
+		if b.state == browseList && b.filter != "" { // esc clears the filter first
+			b.filter, b.note = "", ""
+			b.refilter()
+			return nil
+		}
 		b.close()
 		return b.m.mailbox.form.focusFirst()
 	}
@@ -403,7 +408,9 @@ func (b *folderBrowser) help() []key.Binding {
 		return append(bs, k.Retry, esc, k.Quit)
 	}
 	bs := []key.Binding{with(k.Up, b.m.st.arrows, "move"), with(k.Choose, "enter", "choose")}
-	if b.m.width >= 76 { // the status line says it too
+	if b.filter != "" {
+		esc = with(k.Esc, "esc", "clear filter")
+	} else if b.m.width >= 76 { // the status line says it too
 		bs = append(bs, k.Filter)
 	}
 	return append(bs, esc, k.Quit)

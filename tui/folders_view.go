@@ -105,7 +105,10 @@ func (b *folderBrowser) listView(width, height int) string {
 	for i := b.offset; i < end; i++ {
 		lines = append(lines, b.row(b.list.Folders[b.rows[i]], i == b.sel, nameW))
 	}
-	if len(b.rows) == 0 {
+	switch {
+	case len(b.list.Folders) == 0:
+		lines = append(lines, "  "+st.muted.Render("The server lists no folders."))
+	case len(b.rows) == 0:
 		lines = append(lines, "  "+st.muted.Render("No folder matches."))
 	}
 
@@ -117,7 +120,7 @@ func (b *folderBrowser) listView(width, height int) string {
 		status = plural(len(b.rows), "folder")
 	}
 	if b.filter != "" {
-		status = "Filter: " + b.filter + "  " + st.dash + "  " + status + "; backspace to widen"
+		status = "Filter: " + b.filter + "  " + st.dash + "  " + status + "; esc clears it"
 	} else {
 		status += "; type to filter"
 	}
