@@ -93,9 +93,9 @@ func (d *detectPanel) row(r mailconn.ProbeResult, selected, showTLS bool, width 
 		}
 		cols += fmt.Sprintf("%-*s  ", detTLS, tlsV)
 	}
-	cols += fmt.Sprintf("%-*s  ", detCert, certVerdict(r))
+	cols += fmt.Sprintf("%-*s  ", detCert, r.CertVerdict())
 	used = d.prefixWidth() + lipgloss.Width(cols)
-	mechs := ansi.Truncate(mechanismsText(r), max(0, width-used), st.ellipsis)
+	mechs := ansi.Truncate(r.MechanismsText(), max(0, width-used), st.ellipsis)
 	text := cols + mechs
 	if selected {
 		text = st.labelFocused.Render(text)
@@ -115,7 +115,7 @@ func (d *detectPanel) detail(r mailconn.ProbeResult, answered, width int) []stri
 		head += "Selected: " + what + "."
 	}
 	out := []string{para(head, width)}
-	out = append(out, para(st.muted.Render("Mechanisms: "+mechanismsText(r)), width))
+	out = append(out, para(st.muted.Render("Mechanisms: "+r.MechanismsText()), width))
 	for _, w := range candidateWarnings(r) {
 		out = append(out, para(st.warnLine(w), width))
 	}
@@ -127,7 +127,7 @@ func candidateWarnings(r mailconn.ProbeResult) []string {
 	var out []string
 	if r.TLS != nil && !r.CertificateOK {
 		out = append(out, fmt.Sprintf("Its certificate is not valid (%s): with Reject invalid certificates checked the connection fails. "+
-			"Give its CA file or pin it on the Certificates screen, or clear the check box.", certVerdict(r)))
+			"Give its CA file or pin it on the Certificates screen, or clear the check box.", r.CertVerdict()))
 	}
 	if r.Candidate.Security == config.SecurityNone {
 		out = append(out, "Plain text: the password and all mail would cross the network unencrypted.")
@@ -150,47 +150,6 @@ func protocolSecurityLabel(protocol, security string) string {
 	return p + " in plain text"
 }
 
-// mechanismsText is the mechanisms and what else matters for signing in.
-func mechanismsText(r mailconn.ProbeResult) string {
-	s := strings.Join(r.Mechanisms, " ")
-	if s == "" {
-		s = "none"
-	}
-	if r.LoginDisabled {
-		s += "; LOGINDISABLED"
-	}
-	return s
-}
-
-// certVerdict is the certificate column: "-" without TLS.
-func certVerdict(r mailconn.ProbeResult) string {
-	t := r.TLS
-	switch {
-	case t == nil:
-		return "-"
-	case t.Pinned:
-		return "pinned"
-	case r.CertificateOK:
-		return "verified"
-	case t.Problem == nil:
-		return "not verified"
-	}
-	switch t.Problem.Problem {
-	case mailconn.CertUnknownAuthority:
-		if t.Problem.Issuer != "" && t.Problem.Issuer == t.Problem.Subject {
-			return "self-signed"
-		}
-		return "unknown CA"
-	case mailconn.CertExpired:
-		return "expired"
-	case mailconn.CertNotYetValid:
-		return "not yet valid"
-	case mailconn.CertWrongHost:
-		return "wrong name"
-	}
-	return "invalid"
-}
-
 // detectedNote is the server screen's line about what Detect filled in.
 func (s *serverScreen) detectedNote(width int) string {
 	d := s.detected
@@ -208,7 +167,7 @@ func (s *serverScreen) detectedNote(width int) string {
 		return "" // changed since
 	}
 	parts := []string{para(st.ok.Render(st.iconOK)+" "+fmt.Sprintf("Detect chose %s, port %d (certificate: %s).",
-		protocolSecurityLabel(c.Protocol, c.Security), c.Port, certVerdict(d.r)), width)}
+		protocolSecurityLabel(c.Protocol, c.Security), c.Port, d.r.CertVerdict()), width)}
 	for _, w := range candidateWarnings(d.r) {
 		parts = append(parts, para(st.warnLine(w), width))
 	}

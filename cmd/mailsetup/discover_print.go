@@ -282,8 +282,8 @@ func (p *discoverPrinter) matrix(d *discovered) {
 			if r.TLS != nil {
 				tlsV = r.TLSVersion()
 			}
-			row += fmt.Sprintf("%-*s  %-*s  ", colTLS, tlsV, colCert, certShort(r))
-			lines := wrapWords(mechText(r), mechW)
+			row += fmt.Sprintf("%-*s  %-*s  ", colTLS, tlsV, colCert, r.CertVerdict())
+			lines := wrapWords(r.MechanismsText(), mechW)
 			_, _ = fmt.Fprintln(p.w, row+strings.Join(lines, "\n"+strings.Repeat(" ", mechCol)))
 		}
 	}
@@ -324,52 +324,6 @@ func containsStr(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// mechText is the mechanisms column: the mechanisms, then what else
-// matters for signing in.
-func mechText(r mailconn.ProbeResult) string {
-	s := strings.Join(r.Mechanisms, " ")
-	if s == "" {
-		s = "none"
-	}
-	if r.LoginDisabled {
-		s += "; LOGINDISABLED"
-	}
-	if r.StartTLSOffered && r.Candidate.Security == config.SecurityNone {
-		s += "; STARTTLS offered"
-	}
-	return s
-}
-
-// certShort is the certificate column.
-func certShort(r mailconn.ProbeResult) string {
-	t := r.TLS
-	switch {
-	case t == nil:
-		return "-"
-	case t.Pinned:
-		return "pinned"
-	case r.CertificateOK:
-		return "verified"
-	case t.Problem == nil:
-		return "not verified"
-	}
-	switch t.Problem.Problem {
-	case mailconn.CertUnknownAuthority:
-		if t.Problem.Issuer != "" && t.Problem.Issuer == t.Problem.Subject {
-			return "self-signed"
-		}
-		return "unknown CA"
-	case mailconn.CertExpired:
-		return "expired"
-	case mailconn.CertNotYetValid:
-		return "not yet valid"
-	case mailconn.CertWrongHost:
-		return "wrong name"
-	default:
-		return "invalid"
-	}
 }
 
 // iconWidth is the width of an icon: 1 in UTF-8, 6 in ASCII ("[warn]").
