@@ -94,11 +94,19 @@ func checkNoNTLMBlob(t *testing.T, r *run, plain bool, wire string) {
 	}
 }
 
-// TestSPACyrus logs in with SASL NTLM (auth = "spa") against a real Cyrus
-// server, over IMAP and POP3, plain and STARTTLS, with every user name form
-// an admin may type.
-func TestSPACyrus(t *testing.T) {
+// TestCyrus runs the connection test against one real Cyrus server (its
+// start is the costly part): SPA with every user name form, SPA with a
+// wrong password, and auth = "password".
+func TestCyrus(t *testing.T) {
 	srv := cyrustest.Start(t)
+	t.Run("spa", func(t *testing.T) { testSPACyrus(t, srv) })
+	t.Run("spa wrong password", func(t *testing.T) { testSPACyrusWrongPassword(t, srv) })
+	t.Run("password", func(t *testing.T) { testPasswordCyrus(t, srv) })
+}
+
+// testSPACyrus logs in with SASL NTLM (auth = "spa") over IMAP and POP3,
+// plain and STARTTLS, with every user name form an admin may type.
+func testSPACyrus(t *testing.T, srv *cyrustest.Server) {
 	forms := []string{
 		srv.User,                    // no domain: the engine sends an empty domain
 		srv.Domain + `\` + srv.User, // EXAMPLE\ntlmuser
@@ -155,10 +163,9 @@ func TestSPACyrus(t *testing.T) {
 	}
 }
 
-// TestSPACyrusWrongPassword: a refused NTLM login lands on authenticate
+// testSPACyrusWrongPassword: a refused NTLM login lands on authenticate
 // with field password, not on "mechanism not offered", and leaks nothing.
-func TestSPACyrusWrongPassword(t *testing.T) {
-	srv := cyrustest.Start(t)
+func testSPACyrusWrongPassword(t *testing.T, srv *cyrustest.Server) {
 	const wrong = "Wrong-Pa55word"
 	for _, protocol := range []string{config.ProtocolIMAP, config.ProtocolPOP3} {
 		for _, security := range []string{config.SecurityNone, config.SecurityStartTLS} {
@@ -183,10 +190,9 @@ func TestSPACyrusWrongPassword(t *testing.T) {
 	}
 }
 
-// TestPasswordCyrus: auth = "password" (SASL PLAIN, else LOGIN/USER) works
+// testPasswordCyrus: auth = "password" (SASL PLAIN, else LOGIN/USER) works
 // against Cyrus too.
-func TestPasswordCyrus(t *testing.T) {
-	srv := cyrustest.Start(t)
+func testPasswordCyrus(t *testing.T, srv *cyrustest.Server) {
 	for _, protocol := range []string{config.ProtocolIMAP, config.ProtocolPOP3} {
 		for _, security := range []string{config.SecurityNone, config.SecurityStartTLS} {
 			t.Run(protocol+"/"+security, func(t *testing.T) {
