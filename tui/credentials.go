@@ -16,6 +16,7 @@ const (
 	keepFile    = "password_file"
 	keepEnv     = "password_env"
 	keepCommand = "password_command"
+	keepOAuth   = "oauth2" // no password: auth = "oauth2" (step 5)
 )
 
 // keepChoices are the places a password can be kept.
@@ -24,6 +25,7 @@ var keepChoices = []choice{
 	{value: keepFile, label: "In a password file", short: "a file of its own; the config names it"},
 	{value: keepEnv, label: "In an environment variable", short: "set for the connector's service"},
 	{value: keepCommand, label: "From a command", short: "its output is the password"},
+	{value: keepOAuth, label: "No password: OAuth 2.0", short: "sign in with a token"},
 }
 
 // credentialsScreen (step 4): the user name, the password (masked) and where
@@ -46,6 +48,15 @@ func newCredentialsScreen(m *Model) *credentialsScreen {
 	s := &credentialsScreen{m: m}
 	s.username = newTextField("User name", "support@example.com", required("Type the mailbox's user name."))
 	s.keep = &choiceField{label: "Keep password", choices: keepChoices}
+	s.keep.onChange = func() { // step 5 follows: OAuth 2.0 keeps no password
+		switch {
+		case s.keep.value() == keepOAuth:
+			m.spa.spa.set(config.AuthOAuth2)
+			m.oauthScr.chosen()
+		case m.spa.oauth2():
+			m.spa.spa.set(config.AuthPassword)
+		}
+	}
 	s.password = newTextField("Password", "", func(v string) string {
 		if v == "" && s.current == "" {
 			return "Type the password."
@@ -71,7 +82,7 @@ func newCredentialsScreen(m *Model) *credentialsScreen {
 			return false
 		}
 		if m.spa.oauth2() {
-			return true // OAuth 2.0 uses a token, not a password
+			return s.form.fields[i] != s.keep // OAuth 2.0 uses a token, not a password
 		}
 		switch s.form.fields[i] {
 		case s.password:
@@ -100,6 +111,9 @@ func (s *credentialsScreen) load(in config.Incoming) {
 	if src := in.PasswordSource(); src != "" {
 		s.keep.set(src)
 	}
+	if in.Auth == config.AuthOAuth2 {
+		s.keep.set(keepOAuth)
+	}
 	s.file.setValue(in.PasswordFile)
 	s.env.setValue(in.PasswordEnv)
 	s.command.setValue(in.PasswordCommand)
@@ -109,7 +123,7 @@ func (s *credentialsScreen) load(in config.Incoming) {
 func (s *credentialsScreen) apply(in *config.Incoming) {
 	in.Username = s.username.value()
 	in.Password, in.PasswordFile, in.PasswordEnv, in.PasswordCommand = "", "", "", ""
-	if in.Auth == config.AuthOAuth2 {
+	if s.m.spa.oauth2() {
 		return
 	}
 	switch s.keep.value() {
@@ -137,8 +151,9 @@ func (s *credentialsScreen) view(width int) page {
 		main:  s.form.view(s.m.st, width),
 	}
 	if s.m.spa.oauth2() {
-		p.outro = para(s.m.st.muted.Render("This config signs in with OAuth 2.0 ([incoming.oauth2]), so no password is stored. "+
-			"Run `mailsetup oauth2 login` to get a token."), width)
+		p.outro = para(s.m.st.muted.Render("With OAuth 2.0 no password is stored: the user name is the mailbox's address. "+
+			"For a shared mailbox, type the shared mailbox's address; the token is then that of the user who signs in, "+
+			"who needs Full Access to it."), width)
 	}
 	return p
 }

@@ -8,8 +8,8 @@ import (
 
 // fieldTarget is the screen and input that edit a config key (with or
 // without the "incoming." prefix) or a mailconn field. It returns
-// scrWelcome and nil for a key no screen edits (timeout, tls_min_version,
-// the oauth2 table).
+// scrWelcome and nil for a key no screen edits (timeout, tls_min_version;
+// the oauth2 keys when OAuth 2.0 is not chosen).
 func (m *Model) fieldTarget(name string) (screenID, field) {
 	switch strings.TrimPrefix(name, "incoming.") {
 	case "server":
@@ -54,7 +54,7 @@ func (m *Model) fieldTarget(name string) (screenID, field) {
 	case "tls_server_name":
 		return scrCerts, m.certs.serverName
 	}
-	return scrWelcome, nil
+	return m.oauthTarget(name)
 }
 
 // fix jumps to the input of a field at fault. Leaving that screen forward
@@ -98,6 +98,9 @@ func fieldLabel(name string) string {
 	case "protocol":
 		return "account type"
 	default:
+		if strings.HasPrefix(n, "oauth2") {
+			return oauthFieldLabel(n)
+		}
 		return strings.ReplaceAll(n, "_", " ")
 	}
 }

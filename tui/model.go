@@ -27,6 +27,8 @@ const (
 	scrTest
 	scrReview
 	scrDone
+	scrOAuth  // after scrSPA when auth = "oauth2" (oauth.go)
+	scrSignIn // the OAuth 2.0 sign-in, not a numbered step (devicecode.go)
 )
 
 var screenTitles = map[screenID]string{
@@ -41,6 +43,8 @@ var screenTitles = map[screenID]string{
 	scrTest:        "Test connection",
 	scrReview:      "Review and save",
 	scrDone:        "Saved",
+	scrOAuth:       "OAuth 2.0",
+	scrSignIn:      "OAuth 2.0 sign-in",
 }
 
 // The smallest terminal the wizard draws in.
@@ -88,6 +92,8 @@ type Model struct {
 	certs    *certsScreen
 	test     *testScreen
 	review   *reviewScreen
+	oauthScr *oauthScreen
+	signIn   *signInScreen
 
 	confirm      confirmKind
 	fixReturn    bool // after a jump from a failed test: leaving the screen forward re-runs the test
@@ -97,12 +103,13 @@ type Model struct {
 	testFn       testFunc
 	listFn       listFoldersFunc // the folder browser's list; mailconn.ListFolders
 	probeFn      probeHostFunc   // the server screen's Detect; mailconn.ProbeHost
+	oauth        oauthDeps       // the OAuth 2.0 sign-in and token; package oauth
 }
 
 func newModel(path string, s start, env environment, test testFunc) *Model {
 	m := &Model{
 		ctx: context.Background(), path: path, env: env, start: s, testFn: test,
-		listFn: mailconn.ListFolders, probeFn: mailconn.ProbeHost,
+		listFn: mailconn.ListFolders, probeFn: mailconn.ProbeHost, oauth: defaultOAuthDeps(),
 		dark: true, width: 80, height: 24,
 	}
 	m.st = newStyles(m.dark, env.ascii)
@@ -118,6 +125,8 @@ func newModel(path string, s start, env environment, test testFunc) *Model {
 	m.certs = newCertsScreen(m)
 	m.test = newTestScreen(m)
 	m.review = newReviewScreen(m)
+	m.oauthScr = newOAuthScreen(m)
+	m.signIn = newSignInScreen(m)
 	in := config.Default().Incoming
 	if s.cfg != nil {
 		in = s.cfg.Incoming
@@ -179,7 +188,7 @@ func (m *Model) applyStyles() {
 }
 
 func (m *Model) forms() []*form {
-	return []*form{m.account.form, m.server.form, m.mailbox.form, m.creds.form, m.spa.form, m.security.form, m.certs.form}
+	return []*form{m.account.form, m.server.form, m.mailbox.form, m.creds.form, m.spa.form, m.security.form, m.certs.form, m.oauthScr.form}
 }
 
 // formOf is the form of a form screen, or nil.
@@ -199,6 +208,8 @@ func (m *Model) formOf(s screenID) *form {
 		return m.security.form
 	case scrCerts:
 		return m.certs.form
+	case scrOAuth:
+		return m.oauthScr.form
 	}
 	return nil
 }
@@ -209,7 +220,11 @@ func (m *Model) steps() []screenID {
 	if m.account.protocol() == config.ProtocolIMAP {
 		s = append(s, scrMailbox)
 	}
-	return append(s, scrCredentials, scrSPA, scrSecurity, scrCerts, scrTest, scrReview)
+	s = append(s, scrCredentials, scrSPA)
+	if m.spa.oauth2() {
+		s = append(s, scrOAuth)
+	}
+	return append(s, scrSecurity, scrCerts, scrTest, scrReview)
 }
 
 // neighbour is the screen after (dir 1) or before (dir -1) the current one.
@@ -233,6 +248,7 @@ func (m *Model) neighbour(dir int) screenID {
 // goTo shows screen s; back focuses its last field instead of its first.
 func (m *Model) goTo(s screenID, back bool) tea.Cmd {
 	m.confirm = confirmNone
+	m.signIn.stop()
 	if s != scrTest {
 		m.test.cancelRun()
 	}
@@ -294,6 +310,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.mailbox.browser.update(msg)
 	case probeResultMsg, probeDoneMsg, probeClosedMsg:
 		return m, m.server.detect.update(msg)
+	case signInEventMsg, signInDoneMsg, signInTickMsg, signInNeededMsg:
+		return m, m.signIn.update(msg)
 	}
 	return m, tea.Batch(m.test.update(msg), m.mailbox.browser.update(msg), m.server.detect.update(msg))
 }
@@ -302,6 +320,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // list, the probe.
 func (m *Model) stopRuns() {
 	m.test.cancelRun()
+	m.signIn.stop()
 	m.mailbox.browser.close()
 	m.server.detect.close()
 }
@@ -343,6 +362,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		if cmd, ok := m.server.key(msg); ok {
 			return cmd
 		}
+	case scrOAuth:
+		return m.oauthScr.key(msg)
+	case scrSignIn:
+		return m.signIn.key(msg)
 	}
 	return m.updateForm(m.formOf(m.screen), msg)
 }

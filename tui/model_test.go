@@ -317,22 +317,23 @@ func TestStateMachine(t *testing.T) {
 			drive: func(t *testing.T, h *harness, sc *script) {
 				h.press("enter")
 				h.m.goTo(scrCredentials, false)
-				h.wantText("signs in with OAuth 2.0")
-				if strings.Contains(h.screenText(), "Keep password") {
-					t.Error("the password choices show for OAuth 2.0")
+				h.wantText("With OAuth 2.0 no password is stored", "(•) No password: OAuth 2.0")
+				if strings.Contains(h.screenText(), "Password  ") {
+					t.Error("the password field shows for OAuth 2.0")
 				}
-				h.press("enter") // user name is the only field: on to SPA
+				h.press("enter", "enter") // user name, keep: on to SPA
 				h.wantScreen(scrSPA)
-				h.wantText("[x] Sign in with OAuth 2.0")
+				h.wantText("(•) OAuth 2.0 (Microsoft 365, Google)")
 				in := h.m.config().Incoming
-				if in.Auth != config.AuthOAuth2 || in.OAuth2 == nil || in.PasswordSource() != "" {
+				if in.Auth != config.AuthOAuth2 || in.OAuth2 == nil || in.OAuth2.ClientID != "app-id" || in.PasswordSource() != "" {
 					t.Errorf("config = %+v", in)
 				}
-				h.press("space") // SPA on: OAuth 2.0 off
+				h.press("2") // SPA: OAuth 2.0 off, and a password is wanted again
 				in = h.m.config().Incoming
-				if in.Auth != config.AuthSPA || in.OAuth2 != nil {
-					t.Errorf("after choosing SPA: auth %q, oauth2 %v", in.Auth, in.OAuth2)
+				if in.Auth != config.AuthSPA || in.OAuth2 != nil || h.m.creds.keep.value() != keepInline {
+					t.Errorf("after choosing SPA: auth %q, oauth2 %v, keep %q", in.Auth, in.OAuth2, h.m.creds.keep.value())
 				}
+				h.wantText("No password yet")
 			},
 		},
 		{
@@ -343,14 +344,14 @@ func TestStateMachine(t *testing.T) {
 			},
 		},
 		{
-			name: "SPA check box maps to auth spa",
+			name: "SPA choice maps to auth spa",
 			drive: func(t *testing.T, h *harness, sc *script) {
 				h.m.goTo(scrSPA, false)
-				h.press("space")
+				h.press("2")
 				if a := h.m.config().Incoming.Auth; a != config.AuthSPA {
 					t.Errorf("auth = %q", a)
 				}
-				h.press("space")
+				h.press("1")
 				if a := h.m.config().Incoming.Auth; a != config.AuthPassword {
 					t.Errorf("auth = %q", a)
 				}

@@ -60,7 +60,7 @@ func TestScreens(t *testing.T) {
 		{name: "credentials", keys: []string{"enter", "enter", "type:mail.example.com", "enter", "enter", "enter", "type:support@example.com", "tab", "tab", "type:pw"}},
 		{name: "credentials_unchanged", start: existing(), keys: []string{"enter", "enter", "enter", "enter", "enter"}},
 		{name: "credentials_command", keys: []string{"enter", "enter", "type:mail.example.com", "enter", "enter", "enter", "type:alice", "tab", "4", "tab", "type:pass show mail"}},
-		{name: "spa", keys: keys(toTest[:13], []string{"space"})},
+		{name: "spa", keys: keys(toTest[:13], []string{"2"})},
 		{name: "security_none", keys: keys(toTest[:14], []string{"1"})},
 		{name: "security_if_available", keys: keys(toTest[:14], []string{"2"})},
 		{name: "certs", keys: keys(toTest[:15], []string{"space", "tab", "type:etc/ca.pem"})},

@@ -80,17 +80,19 @@ func (m *Model) startTest() tea.Cmd {
 	tr := &traceBuffer{}
 	t.trace = tr
 	ch := make(chan any, 16)
-	run, fn := t.run, m.testFn
+	run, fn, od, path := t.run, m.testFn, m.oauth, m.path
 	begin := func() tea.Msg {
-		go runTest(ctx, fn, in, tr, ch)
+		go runTest(ctx, fn, od, path, in, tr, ch)
 		return waitTest(run, ch)()
 	}
 	return tea.Batch(begin, t.spinner.Tick)
 }
 
-// runTest resolves the password and runs the test, sending its events and
-// then its result to ch, which it closes at the end.
-func runTest(ctx context.Context, fn testFunc, in config.Incoming, tr *traceBuffer, ch chan<- any) {
+// runTest resolves the password (or gets the OAuth 2.0 token) and runs the
+// test, sending its events and then its result to ch, which it closes at
+// the end. Without a usable OAuth 2.0 sign-in it sends a signInNeededMsg
+// instead of running the test.
+func runTest(ctx context.Context, fn testFunc, od oauthDeps, path string, in config.Incoming, tr *traceBuffer, ch chan<- any) {
 	defer close(ch)
 	send := func(v any) {
 		select {
@@ -98,8 +100,19 @@ func runTest(ctx context.Context, fn testFunc, in config.Incoming, tr *traceBuff
 		case <-ctx.Done():
 		}
 	}
-	secret := ""
-	if in.Auth != config.AuthOAuth2 {
+	secret, report := "", func(ev mailconn.Event) { send(ev) }
+	if in.Auth == config.AuthOAuth2 {
+		token, failed, signIn := fetchToken(ctx, od, path, in, report)
+		switch {
+		case signIn != nil:
+			send(signInNeededMsg{reason: signIn.Reason})
+			return
+		case failed != nil:
+			send(*failed)
+			return
+		}
+		secret, report = token, withAfterFailure(in, report)
+	} else {
 		s, err := in.ResolvePassword(ctx)
 		if err != nil {
 			send(secretResult(err))
@@ -107,8 +120,8 @@ func runTest(ctx context.Context, fn testFunc, in config.Incoming, tr *traceBuff
 		}
 		secret = s
 	}
-	res := fn(ctx, in, mailconn.Options{Secret: secret, Trace: tr}, func(ev mailconn.Event) { send(ev) })
-	send(res)
+	res := fn(ctx, in, mailconn.Options{Secret: secret, Trace: tr}, report)
+	send(oauthResult(in, res))
 }
 
 // waitTest reads the next event or result of a run.
@@ -123,6 +136,9 @@ func waitTest(run int, ch <-chan any) tea.Cmd {
 			return testEventMsg{run: run, ev: v, ch: ch}
 		case mailconn.Result:
 			return testDoneMsg{run: run, res: v, ch: ch}
+		case signInNeededMsg:
+			v.run = run
+			return v
 		}
 		return testClosedMsg{run: run}
 	}
@@ -253,6 +269,8 @@ func (t *testScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		return tea.Batch(cmd, t.m.mailbox.browser.open())
 	case key.Matches(msg, k.Retry):
 		return t.m.startTest()
+	case key.Matches(msg, signInAgainKey) && t.m.canSignInAgain():
+		return t.m.startSignIn(scrTest)
 	case key.Matches(msg, k.Trace) && t.trace != nil:
 		return writeTraceCmd(t.m.path, t.target, t.trace.Bytes())
 	case key.Matches(msg, k.Continue):
@@ -294,6 +312,9 @@ func (t *testScreen) help() []key.Binding {
 		cont = with(cont, "enter", "save anyway")
 	}
 	bs = append(bs, cont, k.Retry)
+	if t.m.canSignInAgain() {
+		bs = append(bs, signInAgainKey)
+	}
 	if t.trace != nil {
 		bs = append(bs, k.Trace)
 	}

@@ -145,6 +145,10 @@ func (m *Model) body(width, height int) page {
 		return m.review.view(width, height-1)
 	case scrDone:
 		return m.review.doneView(width)
+	case scrOAuth:
+		return m.oauthScr.view(width)
+	case scrSignIn:
+		return m.signIn.view(width)
 	}
 	return page{}
 }
@@ -164,6 +168,10 @@ func (m *Model) helpBindings() []key.Binding {
 		return m.review.help()
 	case scrDone:
 		return []key.Binding{k.Done}
+	case scrOAuth:
+		return m.oauthScr.help()
+	case scrSignIn:
+		return m.signIn.help()
 	case scrMailbox:
 		if m.mailbox.browser.isOpen() {
 			return m.mailbox.browser.help()
