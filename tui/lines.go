@@ -11,6 +11,7 @@ import (
 
 	"github.com/mailsetup/mailsetup/config"
 	"github.com/mailsetup/mailsetup/mailconn"
+	"github.com/mailsetup/mailsetup/mailconn/oauth"
 )
 
 // lineOptions configure the line mode.
@@ -21,6 +22,7 @@ type lineOptions struct {
 	start    start
 	test     testFunc
 	terminal bool
+	oauth    oauthDeps // zero: package oauth's
 }
 
 // runLines is the accessible line mode: the wizard's steps as plain
@@ -41,15 +43,22 @@ type lineOptions struct {
 //  4. Port — empty: the default for the protocol and security.
 //  5. (IMAP4) Mail box [INBOX]
 //  6. User name
-//  7. (the file signs in with OAuth 2.0) Sign in with OAuth 2.0 as set in
-//     [incoming.oauth2]? [Y/n] — yes skips 8, 9 and 10.
-//  8. Keep the password: 1) in this config file, 2) in a password file,
-//     or 3) in an environment variable, 4) from a command — also
-//     "password", "file", "env", "command".
-//  9. Password (echo off on a terminal; "[unchanged]" keeps the current
-//     one) — or, by the answer to 8: Password file, Environment variable,
+//  7. Keep the password: 1) in this config file, 2) in a password file,
+//     or 3) in an environment variable, 4) from a command, 5) no password:
+//     OAuth 2.0 — also "password", "file", "env", "command", "oauth".
+//     5 skips 8 and 9.
+//  8. Password (echo off on a terminal; "[unchanged]" keeps the current
+//     one) — or, by the answer to 7: Password file, Environment variable,
 //     Command.
-//  10. Require Secure Password Authentication (SPA)? [y/N]
+//  9. Authentication: 1) Password, 2) Require Secure Password
+//     Authentication (SPA), 3) OAuth 2.0 — "n" and "y" (the answers of the
+//     former SPA yes/no question) mean 1 and 2.
+//  10. (OAuth 2.0) The [incoming.oauth2] settings: provider (Microsoft 365,
+//     Google, other), sign-in flow (device code or client credentials; not
+//     for Google), tenant (Microsoft), device authorization URL, token URL
+//     and scopes (other), client ID, client secret source and value
+//     (client credentials, Google, other), token file (not for client
+//     credentials); asked again while config.Validate finds a problem.
 //  11. Secure connection: 1) None, 2) STARTTLS, if available,
 //     then STARTTLS as 3) and SSL/TLS as 4) — also "none",
 //     "starttls-if-available", "starttls", "tls".
@@ -58,6 +67,9 @@ type lineOptions struct {
 //  14. (not None) Pinned certificate SHA-256 (optional)
 //  15. (not None) Name to verify on the certificate (optional)
 //  16. Test the connection now? [Y/n] — the steps are printed as they run.
+//     With OAuth 2.0 and no usable sign-in, the sign-in comes first: "Open
+//     https://… and enter the code ABCD-EFGH (expires in 14:59)."; the
+//     test runs once it is done.
 //  17. Either "Save to PATH? [Y/n]" (test passed or skipped), or "The
 //     connection test failed. Save anyway? [y/N]". No returns ErrNotSaved.
 //
@@ -67,6 +79,9 @@ type lineOptions struct {
 //	    1 "$PASSWORD" n tls y '' '' '' y y | mailsetup --accessible
 func runLines(ctx context.Context, o lineOptions) error {
 	p := &prompter{ctx: ctx, r: bufio.NewReader(o.in), w: o.out, in: o.in, terminal: o.terminal}
+	if o.oauth.login == nil {
+		o.oauth = defaultOAuthDeps()
+	}
 	w := o.out
 	fmt.Fprintln(w, "mailsetup: set up the Mail Connector's incoming mail server.")
 	fmt.Fprintf(w, "Config file: %s. Nothing is written until you save.\n\n", o.path)
@@ -97,8 +112,7 @@ func runLines(ctx context.Context, o lineOptions) error {
 			return fmt.Errorf("config %s: %w", o.path, s.loadErr)
 		}
 	}
-	base := in
-	if err := askSettings(p, &in, base); err != nil {
+	if err := askSettings(p, &in, o.path); err != nil {
 		return err
 	}
 	finishPort(&in)
@@ -113,7 +127,7 @@ func runLines(ctx context.Context, o lineOptions) error {
 		return err
 	}
 	if run {
-		passed = printTest(ctx, w, o.test, in)
+		passed = printTest(ctx, w, o, in)
 		if ctx.Err() != nil {
 			return ErrInterrupted
 		}
@@ -135,11 +149,15 @@ func runLines(ctx context.Context, o lineOptions) error {
 		return err
 	}
 	fmt.Fprintf(w, "Saved %s.\nTest it again at any time with: mailsetup test --config %s\n", o.path, shellQuote(o.path))
+	if !run && in.Auth == config.AuthOAuth2 && in.OAuth2.EffectiveFlow() != config.FlowClientCredentials {
+		fmt.Fprintf(w, "Sign in before the connector starts: %s\n", oauth.LoginCommand(o.path))
+	}
 	return nil
 }
 
-// askSettings asks questions 2-15 and fills in.
-func askSettings(p *prompter, in *config.Incoming, base config.Incoming) error {
+// askSettings asks questions 2-15 and fills in; path is the config's, for
+// the suggested token file.
+func askSettings(p *prompter, in *config.Incoming, path string) error {
 	var err error
 	if in.Protocol, err = p.choose("Account type", accountChoices, in.Protocol, map[string]string{"imap4": "imap", "pop": "pop3"}); err != nil {
 		return err
@@ -188,44 +206,35 @@ func askSettings(p *prompter, in *config.Incoming, base config.Incoming) error {
 	if in.Username, err = p.ask("User name", in.Username, required("Type the mailbox's user name.")); err != nil {
 		return err
 	}
-	if base.OAuth2 != nil && base.Auth == config.AuthOAuth2 {
-		keep, err := p.yesNo("Sign in with OAuth 2.0 as set in [incoming.oauth2]?", true)
-		if err != nil {
-			return err
-		}
-		if keep {
-			in.Auth = config.AuthOAuth2
-			in.Password, in.PasswordFile, in.PasswordEnv, in.PasswordCommand = "", "", "", ""
-			return askSecurity(p, in)
-		}
-		in.Auth, in.OAuth2 = config.AuthPassword, nil
-	}
-	if err := askPassword(p, in); err != nil {
+	if err := askAuth(p, in, path); err != nil {
 		return err
 	}
-	spa, err := p.yesNo("Require Secure Password Authentication (SPA)?", in.Auth == config.AuthSPA)
-	if err != nil {
-		return err
-	}
-	in.Auth = config.AuthPassword
-	if spa {
-		in.Auth = config.AuthSPA
-	}
-	in.OAuth2 = nil
 	return askSecurity(p, in)
 }
 
-// askPassword asks where the password is kept and for the password or its source.
+// askPassword asks where the password is kept and for the password or its
+// source; "no password" chooses OAuth 2.0.
 func askPassword(p *prompter, in *config.Incoming) error {
 	def := in.PasswordSource()
-	if def == "" {
+	switch {
+	case in.Auth == config.AuthOAuth2:
+		def = keepOAuth
+	case def == "":
 		def = keepInline
 	}
 	keep, err := p.choose("Keep the password", keepChoices, def, map[string]string{
 		"inline": keepInline, "config": keepInline, "file": keepFile, "env": keepEnv, "environment": keepEnv, "command": keepCommand,
+		"none": keepOAuth, "oauth": keepOAuth,
 	})
 	if err != nil {
 		return err
+	}
+	if keep == keepOAuth {
+		in.Auth = config.AuthOAuth2
+		return nil
+	}
+	if in.Auth == config.AuthOAuth2 {
+		in.Auth = config.AuthPassword
 	}
 	current := *in
 	in.Password, in.PasswordFile, in.PasswordEnv, in.PasswordCommand = "", "", "", ""
@@ -283,33 +292,28 @@ func askSecurity(p *prompter, in *config.Incoming) error {
 }
 
 // printTest runs the connection test and prints each finished step as it
-// is reported, then the result. It reports whether the test passed.
-func printTest(ctx context.Context, w io.Writer, test testFunc, in config.Incoming) bool {
+// is reported, then the result. With OAuth 2.0 it gets the token first
+// (signing in when there is no usable sign-in). It reports whether the
+// test passed.
+func printTest(ctx context.Context, w io.Writer, o lineOptions, in config.Incoming) bool {
 	fmt.Fprintf(w, "Testing %s %s:%d (%s) as %s\n", protocolName(in.Protocol), in.Server, in.Port, securityLabel[in.Security], orDash(in.Username))
+	report := func(ev mailconn.Event) { printEvent(w, ev) }
 	var res mailconn.Result
+	var failed *mailconn.Result
 	secret, err := "", error(nil)
-	if in.Auth != config.AuthOAuth2 {
+	if in.Auth == config.AuthOAuth2 {
+		secret, failed = lineToken(ctx, w, o, in, report)
+		report = withAfterFailure(in, report)
+	} else {
 		secret, err = in.ResolvePassword(ctx)
 	}
-	if err != nil {
+	switch {
+	case err != nil:
 		res = secretResult(err)
-	} else {
-		res = test(ctx, in, mailconn.Options{Secret: secret}, func(ev mailconn.Event) {
-			if ev.Status == mailconn.StatusRunning {
-				return
-			}
-			line := fmt.Sprintf("%-6s %s", lineIcon(ev.Status), ev.Title)
-			if ev.Detail != "" {
-				line += ": " + ev.Detail
-			}
-			if ev.Elapsed > 0 {
-				line += " (" + fmtDuration(ev.Elapsed) + ")"
-			}
-			fmt.Fprintln(w, line)
-			if ev.Hint != "" && (ev.Status == mailconn.StatusWarn || ev.Status == mailconn.StatusFail) {
-				fmt.Fprintln(w, "       "+ev.Hint)
-			}
-		})
+	case failed != nil:
+		res = *failed
+	default:
+		res = oauthResult(in, o.test(ctx, in, mailconn.Options{Secret: secret}, report))
 	}
 	switch {
 	case res.OK:
@@ -333,6 +337,24 @@ func printTest(ctx context.Context, w io.Writer, test testFunc, in config.Incomi
 		}
 	}
 	return res.OK
+}
+
+// printEvent prints a finished step and, for a warning or failure, its hint.
+func printEvent(w io.Writer, ev mailconn.Event) {
+	if ev.Status == mailconn.StatusRunning {
+		return
+	}
+	line := fmt.Sprintf("%-6s %s", lineIcon(ev.Status), ev.Title)
+	if ev.Detail != "" {
+		line += ": " + ev.Detail
+	}
+	if ev.Elapsed > 0 {
+		line += " (" + fmtDuration(ev.Elapsed) + ")"
+	}
+	fmt.Fprintln(w, line)
+	if ev.Hint != "" && (ev.Status == mailconn.StatusWarn || ev.Status == mailconn.StatusFail) {
+		fmt.Fprintln(w, "       "+ev.Hint)
+	}
 }
 
 // lineIcon is the word for a status: the line mode never relies on symbols.

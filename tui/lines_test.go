@@ -35,7 +35,7 @@ func TestLineMode(t *testing.T) {
 			want: &config.Incoming{Protocol: "imap", Server: "mail.example.com", Port: 993, Mailbox: "INBOX/Support",
 				Username: "support@example.com", Password: "s3cret", Auth: "password", Security: "tls", RejectInvalidCertificates: true},
 			out: []string{"Account type:", "  1) IMAP4", "Choose 1-2 [1]:", "Server name:", "Port:", "Mail Box [INBOX]:",
-				"User name:", "Keep the password:", "Password:", "Require Secure Password Authentication (SPA)? [y/N]",
+				"User name:", "Keep the password:", "Password:", "Authentication:", "2) Require Secure Password Authentication (SPA)",
 				"Secure connection:", "4) SSL/TLS - The Mail Connector will attempt", "Reject invalid certificates? [Y/n]",
 				"CA file (optional):", "Pinned certificate SHA-256 (optional):", "Name to verify on the certificate (optional):",
 				"Test the connection now? [Y/n]", "Testing IMAP4 mail.example.com:993 (SSL/TLS) as support@example.com",
@@ -56,7 +56,7 @@ func TestLineMode(t *testing.T) {
 			want: &config.Incoming{Protocol: "imap", Server: "mail.example.com", Port: 143, Mailbox: "INBOX",
 				Username: "bob", Password: "pw", Auth: "spa", Security: "none", RejectInvalidCertificates: true},
 			out: []string{"Answer with a number from 1 to 2.", `Leave out "imaps://"`, "A port is 1-65535.",
-				"Digits only, 1-65535.", "Type the password.", "Answer y or n.", "[warn] The password and all mail cross the network in plain text"},
+				"Digits only, 1-65535.", "Type the password.", "Answer with a number from 1 to 3.", "[warn] The password and all mail cross the network in plain text"},
 		},
 		{
 			name:    "input that ends early fails and writes nothing",

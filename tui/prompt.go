@@ -178,9 +178,14 @@ func (p *prompter) yesNo(question string, def bool) (bool, error) {
 // password reads a password: with echo off on a terminal, as a plain line
 // from a pipe. keep allows an empty answer (keep the current password).
 func (p *prompter) password(keep bool) (string, error) {
-	prompt := "Password: "
+	return p.secret("Password", "Type the password.", keep)
+}
+
+// secret reads a secret value the way password does.
+func (p *prompter) secret(label, emptyMsg string, keep bool) (string, error) {
+	prompt := label + ": "
 	if keep {
-		prompt = "Password [unchanged]: "
+		prompt = label + " [unchanged]: "
 	}
 	for range maxAttempts {
 		var s string
@@ -198,10 +203,10 @@ func (p *prompter) password(keep bool) (string, error) {
 			return "", err
 		}
 		if s == "" && !keep {
-			fmt.Fprintln(p.w, "  Type the password.")
+			fmt.Fprintln(p.w, "  "+emptyMsg)
 			continue
 		}
 		return s, nil
 	}
-	return "", fmt.Errorf("no password after %d tries", maxAttempts)
+	return "", fmt.Errorf("no answer to %q after %d tries", label, maxAttempts)
 }
