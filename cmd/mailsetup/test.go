@@ -73,6 +73,9 @@ func runConnectionTest(ctx context.Context, in *config.Incoming, path string, f 
 			return usageErrf("cannot write the trace: %v", err)
 		}
 		defer func() { _ = tf.Close() }()
+		if err := tf.Chmod(0o600); err != nil { // an existing file keeps its mode otherwise
+			return usageErrf("cannot write the trace: %v", err)
+		}
 		opts.Trace = tf
 	}
 	p := newStepPrinter(stdout, f.json)
