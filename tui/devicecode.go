@@ -269,7 +269,7 @@ func (s *signInScreen) view(width int) page {
 	if o := s.in.OAuth2; o != nil && o.EffectiveFlow() == config.FlowClientCredentials {
 		msg = "Fetching a token for the app " + o.ClientID + " with its client secret"
 	}
-	p := page{main: s.spinnerView() + " " + msg + st.ellipsis}
+	p := page{main: para(s.spinnerView()+" "+msg+st.ellipsis, width)}
 	if s.reason != "" {
 		p.intro = para(st.muted.Render("The connection test needs a sign-in first: "+s.reason+"."), width)
 	}
@@ -297,7 +297,7 @@ func (s *signInScreen) codeView(width int) page {
 		}
 	}
 	main := []string{
-		"Open this address on any device and enter the code:",
+		para("Open this address on any device and enter the code:", width),
 		"",
 		linkLines(st.code.Inherit(st.accent), dc.VerificationURI, width-4, "    "),
 		"",
@@ -347,9 +347,9 @@ func (s *signInScreen) browserView(width int) page {
 	st := s.m.st
 	b := s.browser
 	main := []string{
-		"1. On your own computer, in a new terminal, run:",
+		para("1. On your own computer, in a new terminal, run:", width),
 		indentBlock(wrap(st.code.Render(b.SSHCommand), width-4), "    "),
-		"2. In a browser on that computer, open (all lines, as one address):",
+		para("2. In a browser on that computer, open (all lines, as one address):", width),
 		linkLines(st.accent, b.URL, width, ""),
 		"",
 		s.spinnerView() + " Waiting for the browser" + st.ellipsis + " " + mmss(s.now.Sub(s.started)),

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -55,19 +56,19 @@ func TestOAuthScreens(t *testing.T) {
 		{name: "devicecode_60x20", start: oauthConfig(), setup: blockLogin, size: [2]int{60, 20}, keys: keys(toOAuth, []string{"ctrl+s"}), waitFor: "W D J B"},
 		{name: "devicecode_ascii", start: oauthConfig(), setup: blockLogin, ascii: true, keys: keys(toOAuth, []string{"ctrl+s"}), waitFor: "W D J B"},
 		{name: "devicecode_from_test", start: oauthConfig(), setup: blockLogin, keys: toOAuthTest, waitFor: "W D J B"},
-		{name: "signin_google", start: oauthConfig(), setup: func(f *fakeOAuth) {
-			blockLogin(f)
-			f.browser = &oauth.BrowserSignIn{Port: 8749, RedirectURI: "http://127.0.0.1:8749/",
-				SSHCommand: "ssh -L 8749:127.0.0.1:8749 root@203.0.113.5",
-				URL: "https://accounts.google.com/o/oauth2/auth?access_type=offline&client_id=1234567890-abcdefghijklmnop.apps.googleusercontent.com" +
-					"&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&prompt=consent" +
-					"&redirect_uri=http%3A%2F%2F127.0.0.1%3A8749%2F&response_type=code&scope=https%3A%2F%2Fmail.google.com%2F&state=0123456789abcdef"}
-		}, keys: keys(toOAuth, []string{"2", "ctrl+s"}), waitFor: "ssh -L"},
+		{name: "signin_google", start: oauthConfig(), setup: googleBrowser,
+			keys: keys(toOAuth, []string{"2", "ctrl+s"}), waitFor: "ssh -L"},
+		{name: "signin_google_60x20", start: oauthConfig(), size: [2]int{60, 20}, setup: googleBrowser,
+			keys: keys(toOAuth, []string{"2", "ctrl+s"}), waitFor: "ssh -L"},
 		{name: "signin_expired", start: oauthConfig(), setup: func(f *fakeOAuth) {
 			f.loginErr = &oauth.ProviderError{Op: "sign-in", Code: "expired_token",
 				Hint: "the code expired before the sign-in finished; run the sign-in again and enter the new code within its time"}
 		}, keys: keys(toOAuth, []string{"ctrl+s"}), waitFor: "try again"},
 		{name: "signin_done", start: oauthConfig(), keys: keys(toOAuth, []string{"ctrl+s"}), waitFor: "go on"},
+		{name: "signin_starting_60x20", start: ccConfig(), size: [2]int{60, 20}, setup: func(f *fakeOAuth) {
+			blockLogin(f)
+			f.code = nil
+		}, keys: keys(toOAuth, []string{"ctrl+s"}), waitFor: "Fetching"},
 		{name: "test_oauth_preflight", start: oauthConfig(), setup: newTokenWithGraphAudience, keys: toOAuthTest, waitFor: "Connection test passed"},
 	}
 	for _, tt := range tests {
@@ -92,10 +93,26 @@ func TestOAuthScreens(t *testing.T) {
 			}
 			fm := tm.FinalModel(t, teatest.WithFinalTimeout(15*time.Second)).(*Model)
 			fm.signIn.frame = 0
-			golden.RequireEqual(t, ansi.Strip(fm.View().Content))
+			out := ansi.Strip(fm.View().Content)
+			for i, l := range strings.Split(out, "\n") {
+				if ansi.StringWidth(l) > w {
+					t.Errorf("line %d is wider than %d: %q", i+1, w, l)
+				}
+			}
+			golden.RequireEqual(t, out)
 		})
 	}
 }
 
 // blockLogin makes the fake sign-in wait until it is cancelled.
 func blockLogin(f *fakeOAuth) { f.release = make(chan struct{}) }
+
+// googleBrowser makes the fake sign-in Google's loopback flow, waiting.
+func googleBrowser(f *fakeOAuth) {
+	blockLogin(f)
+	f.browser = &oauth.BrowserSignIn{Port: 8749, RedirectURI: "http://127.0.0.1:8749/",
+		SSHCommand: "ssh -L 8749:127.0.0.1:8749 root@203.0.113.5",
+		URL: "https://accounts.google.com/o/oauth2/auth?access_type=offline&client_id=1234567890-abcdefghijklmnop.apps.googleusercontent.com" +
+			"&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&prompt=consent" +
+			"&redirect_uri=http%3A%2F%2F127.0.0.1%3A8749%2F&response_type=code&scope=https%3A%2F%2Fmail.google.com%2F&state=0123456789abcdef"}
+}
