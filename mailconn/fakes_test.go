@@ -304,3 +304,37 @@ func (s *skipGreeting) Write(p []byte) (int, error) {
 	}
 	return s.Conn.Write(p)
 }
+
+// TestFakeOAuthFailureHint checks that Options.AuthFailureHint (the causes a
+// bare "AUTHENTICATE failed" leaves open) lands in the authenticate step's
+// hint when the server refuses the token, and only then.
+func TestFakeOAuthFailureHint(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	const token, extra = "the-access-token", "Check that IMAP is enabled on the mailbox."
+	for _, accept := range []bool{false, true} {
+		auth := func(br *bufio.Reader, c net.Conn, tag, args string) bool {
+			if accept {
+				_, _ = c.Write([]byte(tag + " OK welcome\r\n"))
+				return true
+			}
+			_, _ = c.Write([]byte("+ e30=\r\n"))
+			if _, err := br.ReadString('\n'); err != nil {
+				return false
+			}
+			_, _ = c.Write([]byte(tag + " NO AUTHENTICATE failed.\r\n"))
+			return true
+		}
+		srv := startFake(t, imapFake("IMAP4rev1 SASL-IR AUTH=XOAUTH2", auth))
+		in := config.Incoming{Protocol: config.ProtocolIMAP, Server: "127.0.0.1", Port: srv.port(), Username: "alice@example.com",
+			Auth: config.AuthOAuth2, Security: config.SecurityNone, OAuth2: &config.OAuth2{Provider: config.ProviderMicrosoft}}
+		r := runTest(t, in, mailconn.Options{Secret: token, Timeout: 5 * time.Second, AuthFailureHint: extra})
+		srv.close()
+		e, _ := r.final(mailconn.StepAuthenticate)
+		switch {
+		case !accept && (r.res.OK || !strings.HasSuffix(r.res.Hint, extra) || !strings.HasSuffix(e.Hint, extra)):
+			t.Errorf("refused: result %+v, event %+v: want the hint to end with %q\n%s", r.res, e, extra, r.dump())
+		case accept && (!r.res.OK || strings.Contains(e.Hint, extra)):
+			t.Errorf("accepted: result %+v, event %+v\n%s", r.res, e, r.dump())
+		}
+	}
+}

@@ -40,6 +40,10 @@ type Options struct {
 	// config.MechanismXOAUTH2 or config.MechanismOAUTHBEARER. Empty means
 	// in.OAuth2.Mechanism, else what the server offers (XOAUTH2 first).
 	OAuthMechanism string
+	// AuthFailureHint, with auth = "oauth2", is added to the hint when the
+	// server refuses the token: the causes a bare "AUTHENTICATE failed"
+	// leaves open (see oauth.AfterFailure). Empty adds nothing.
+	AuthFailureHint string
 }
 
 // resolveBudget is the longest the DNS lookup may take (it is also at most
@@ -242,6 +246,9 @@ func (r *runner) step(id StepID, title string, budget time.Duration, fn func(ctx
 	}
 	err = r.explain(ctx, id, elapsed, err)
 	f := classify(id, err, &r.in, r.guardInfo())
+	if r.opts.AuthFailureHint != "" && r.in.Auth == config.AuthOAuth2 && errors.Is(err, ErrAuthFailed) {
+		f.hint += " " + r.opts.AuthFailureHint
+	}
 	ev := Event{Step: id, Status: StatusFail, Title: title, Detail: f.detail, Elapsed: elapsed, Hint: f.hint, Field: f.field}
 	if f.canceled {
 		ev.Hint, ev.Field = "", ""

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mailsetup/mailsetup/config"
 	"github.com/mailsetup/mailsetup/mailconn"
+	mailoauth "github.com/mailsetup/mailsetup/mailconn/oauth"
 )
 
 type testFlags struct {
@@ -67,6 +68,9 @@ func runConnectionTest(ctx context.Context, in *config.Incoming, path string, f 
 		return usageErr(err)
 	}
 	opts := mailconn.Options{Secret: secret, Timeout: f.timeout}
+	if in.Auth == config.AuthOAuth2 {
+		opts.AuthFailureHint = mailoauth.AfterFailure(in)
+	}
 	if f.trace != "" {
 		tf, err := os.OpenFile(f.trace, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 		if err != nil {
