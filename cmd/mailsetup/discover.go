@@ -63,7 +63,7 @@ error, 130 interrupted.`,
 	fl := cmd.Flags()
 	fl.BoolVar(&f.json, "json", false, "print one JSON object per candidate as it finishes, then the recommendation")
 	fl.DurationVar(&f.timeout, "timeout", mailconn.DefaultDiscoverTimeout, "bound the whole run")
-	fl.StringVar(&f.caFile, "ca-file", "", "PEM `file` of a CA to trust in addition to the system's")
+	fl.StringVar(&f.caFile, "ca-file", "", "a PEM `file` of a CA to trust in addition to the system's")
 	fl.StringVar(&f.tlsServerName, "tls-server-name", "", "`name` to verify in certificates when HOST is an IP address or an alias")
 	fl.StringToIntVar(&f.ports, "ports", nil, "probe other ports, e.g. imaps=10993,imap=10143,pop3s=10995,pop3=10110 (imap-plain and pop3-plain follow imap and pop3)")
 	return cmd

@@ -77,7 +77,7 @@ func keyFlags() []keyFlag {
 			c.Incoming.Port = v
 			return err
 		}},
-		str("mailbox", "IMAP `folder` to pull from (default INBOX), e.g. INBOX/Support", in(func(i *config.Incoming) *string { return &i.Mailbox })),
+		str("mailbox", "the IMAP `folder` to pull from (default INBOX), e.g. INBOX/Support", in(func(i *config.Incoming) *string { return &i.Mailbox })),
 		str("username", "mailbox user `name`", in(func(i *config.Incoming) *string { return &i.Username })),
 		str("password-file", "store a reference to a `file` holding the password (must not be readable by others)", in(func(i *config.Incoming) *string { return &i.PasswordFile })),
 		str("password-env", "store a reference to the environment `variable` holding the password", in(func(i *config.Incoming) *string { return &i.PasswordEnv })),
@@ -89,7 +89,7 @@ func keyFlags() []keyFlag {
 			c.Incoming.RejectInvalidCertificates = v
 			return err
 		}},
-		str("ca-file", "PEM `file` of a CA to trust in addition to the system's", in(func(i *config.Incoming) *string { return &i.CAFile })),
+		str("ca-file", "a PEM `file` of a CA to trust in addition to the system's", in(func(i *config.Incoming) *string { return &i.CAFile })),
 		str("pinned-certificate-sha256", "trust exactly the certificate with this SHA-256 `fingerprint`", in(func(i *config.Incoming) *string { return &i.PinnedCertificateSHA256 })),
 		str("tls-min-version", `lowest TLS version: "1.0", "1.1", "1.2" (default) or "1.3"`, in(func(i *config.Incoming) *string { return &i.TLSMinVersion })),
 		str("tls-server-name", "`name` to verify in the certificate when the server is an IP address or an alias", in(func(i *config.Incoming) *string { return &i.TLSServerName })),
@@ -106,7 +106,7 @@ func keyFlags() []keyFlag {
 		str("oauth2-provider", `with --auth oauth2: "microsoft", "google" or "custom"`, oa(func(o *config.OAuth2) *string { return &o.Provider })),
 		str("oauth2-flow", `"device" (default) or "client-credentials"`, oa(func(o *config.OAuth2) *string { return &o.Flow })),
 		str("oauth2-tenant", "Microsoft tenant (default common)", oa(func(o *config.OAuth2) *string { return &o.Tenant })),
-		str("oauth2-client-id", "OAuth 2.0 application (client) `id`", oa(func(o *config.OAuth2) *string { return &o.ClientID })),
+		str("oauth2-client-id", "the OAuth 2.0 application (client) `id`", oa(func(o *config.OAuth2) *string { return &o.ClientID })),
 		str("oauth2-client-secret-file", "`file` holding the client secret (client credentials)", oa(func(o *config.OAuth2) *string { return &o.ClientSecretFile })),
 		str("oauth2-client-secret-env", "environment `variable` holding the client secret", oa(func(o *config.OAuth2) *string { return &o.ClientSecretEnv })),
 		str("oauth2-client-secret-command", "`command` that prints the client secret", oa(func(o *config.OAuth2) *string { return &o.ClientSecretCommand })),

@@ -20,6 +20,7 @@ import (
 
 	"charm.land/fang/v2"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/mailsetup/mailsetup/config"
 )
@@ -246,9 +247,14 @@ func versionString() string {
 // reflowLong joins the hard-wrapped lines of every command's Long text into
 // one line per paragraph: the man page generator starts a new paragraph at
 // each newline, and fang re-wraps the help to the terminal's width anyway.
-// Indented lines (lists, examples) keep their line breaks.
+// Indented lines (lists, examples) keep their line breaks. It also drops
+// the backquotes that name a flag's value in its usage (cobra's
+// convention), which fang's help would print as they are.
 func reflowLong(c *cobra.Command) {
 	c.Long = reflow(c.Long)
+	unquote := func(f *pflag.Flag) { f.Usage = strings.ReplaceAll(f.Usage, "`", "") }
+	c.Flags().VisitAll(unquote)
+	c.PersistentFlags().VisitAll(unquote)
 	for _, sub := range c.Commands() {
 		reflowLong(sub)
 	}
