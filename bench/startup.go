@@ -169,6 +169,13 @@ func (b *bench) binarySize() error {
 	if err != nil {
 		return err
 	}
+	// The Charm stack is many module trees; show it as one too.
+	var charm int64
+	for k, v := range sizes {
+		if strings.HasPrefix(k, "charm.land/") || strings.HasPrefix(k, "github.com/charmbracelet/") {
+			charm += v
+		}
+	}
 	type kv struct {
 		k string
 		v int64
@@ -183,6 +190,7 @@ func (b *bench) binarySize() error {
 		parts = append(parts, fmt.Sprintf("%s %.0f%%", e.k, 100*float64(e.v)/float64(total)))
 	}
 	b.say("  share of the symbols by module tree: %s", strings.Join(parts, ", "))
+	b.say("  Charm TUI stack (charm.land, github.com/charmbracelet) together: %.0f%%", 100*float64(charm)/float64(total))
 	return nil
 }
 
