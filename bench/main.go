@@ -17,8 +17,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/mailsetup/mailsetup/config"
@@ -87,6 +89,19 @@ func run(w io.Writer, o options) error {
 		return err
 	}
 	defer b.srv.Close()
+	// Interrupted, stop Dovecot and remove the folder before exiting; a
+	// closed stdout (bench | head) must not kill the run before that.
+	signal.Ignore(syscall.SIGPIPE)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	go func() {
+		if _, ok := <-sigs; ok {
+			b.srv.Close()
+			_ = os.RemoveAll(dir)
+			os.Exit(130)
+		}
+	}()
 	b.say("Dovecot rig on %s: IMAPS %d, POP3S %d", b.srv.Host, b.srv.IMAPS, b.srv.POP3S)
 
 	steps := map[string]func() error{
