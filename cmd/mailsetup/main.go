@@ -81,14 +81,66 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 	root := newRootCmd(stdin, stdout, stderr)
 	root.SetArgs(args)
+	// The commands' errors are kept here rather than returned to fang: on
+	// an error fang asks the terminal for its background colour and waits
+	// up to 4 s for an answer that a serial console or a pipe never gives.
+	var box errBox
+	box.wrap(root)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		box.set(usageErrf("%v (see --help)", err))
+		return nil
+	})
 	err := fang.Execute(ctx, root,
-		fang.WithErrorHandler(errorHandler(stderr)),
+		fang.WithErrorHandler(func(_ io.Writer, _ fang.Styles, err error) { printError(stderr, err) }),
 		fang.WithoutVersion(), // we print our own, richer version (see versionCmd)
 	)
 	if err == nil {
+		err = box.err
+	} else {
+		box.err = nil // fang has printed it
+	}
+	if err == nil {
 		return exitOK
 	}
+	if box.err != nil {
+		printError(stderr, err)
+	}
 	return exitCode(ctx, err)
+}
+
+// errBox keeps the first error of a command, for run to report.
+type errBox struct{ err error }
+
+func (b *errBox) set(err error) {
+	if b.err == nil {
+		b.err = err
+	}
+}
+
+// wrap makes c and its subcommands store their errors in b and return nil.
+// After an argument error the command does not run.
+func (b *errBox) wrap(c *cobra.Command) {
+	if args := c.Args; args != nil {
+		c.Args = func(cmd *cobra.Command, a []string) error {
+			if err := args(cmd, a); err != nil {
+				b.set(usageErrf("%v (see --help)", err))
+			}
+			return nil
+		}
+	}
+	for _, hook := range []*func(*cobra.Command, []string) error{&c.PreRunE, &c.RunE} {
+		if f := *hook; f != nil {
+			*hook = func(cmd *cobra.Command, a []string) error {
+				if b.err == nil {
+					b.set(f(cmd, a))
+				}
+				return nil
+			}
+		}
+	}
+	for _, sub := range c.Commands() {
+		b.wrap(sub)
+	}
 }
 
 // exitCode maps an error to the exit code documented in PRODUCT.md.
@@ -106,22 +158,20 @@ func exitCode(ctx context.Context, err error) int {
 	}
 }
 
-// errorHandler returns fang's error handler: err as one plain line
-// ("mailsetup: …") when stderr is not a terminal, so scripts and logs get
-// clean text; on a terminal, the same sentence in the error colour.
-func errorHandler(stderr io.Writer) fang.ErrorHandler {
-	return func(w io.Writer, styles fang.Styles, err error) {
-		var ee *exitError
-		if errors.As(err, &ee) && ee.err == nil {
-			return // already reported
-		}
-		msg := "mailsetup: " + strings.TrimSuffix(err.Error(), ".")
-		if detectTerm(stderr, os.Environ()).color {
-			_, _ = fmt.Fprintln(w, styles.ErrorText.UnsetWidth().UnsetMargins().UnsetTransform().Render(msg))
-			return
-		}
-		_, _ = fmt.Fprintln(stderr, msg)
+// printError prints err as one line, "mailsetup: …": plain when stderr is
+// not a terminal, so scripts and logs get clean text; in red on a terminal.
+// An exitError without an error prints nothing (the command already said
+// what happened).
+func printError(stderr io.Writer, err error) {
+	var ee *exitError
+	if errors.As(err, &ee) && ee.err == nil {
+		return
 	}
+	msg := "mailsetup: " + strings.TrimSuffix(err.Error(), ".")
+	if detectTerm(stderr, os.Environ()).color {
+		msg = "\x1b[31m" + msg + "\x1b[0m"
+	}
+	_, _ = fmt.Fprintln(stderr, msg)
 }
 
 func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -149,9 +199,6 @@ Run it with no command for the setup wizard. Scripts use init, test and show.`,
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return usageErrf("%v (see --help)", err)
-	})
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.configPath, "config", "", "config file `path` (default: $MAILSETUP_CONFIG, else /etc/mailsetup/config.toml as root, else ~/.config/mailsetup/config.toml)")
 	root.Flags().BoolVar(&g.accessible, "accessible", false, "plain line-by-line prompts instead of the full-screen wizard (screen readers, serial consoles, scripts)")
