@@ -232,7 +232,7 @@ func (o DiscoverOptions) check() error {
 	if o.CAFile == "" {
 		return nil
 	}
-	if _, err := rootPool(o.CAFile); err != nil {
+	if _, err := caCerts(o.CAFile); err != nil {
 		return &TLSConfigError{Field: FieldCAFile, Err: err}
 	}
 	return nil
@@ -267,6 +267,7 @@ func ProbeCandidates(ctx context.Context, cands []ProbeCandidate, opts DiscoverO
 	opts = opts.withDefaults()
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
+	defer warmSystemRoots()() // overlaps the connects; every TLS candidate needs it
 
 	type done struct {
 		i int

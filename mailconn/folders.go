@@ -278,19 +278,35 @@ func setCounts(f *Folder, d *imap.StatusData) {
 	}
 }
 
+// Bounds on what a server may list: a longer name or a deeper one is no
+// folder an admin would choose, and a hostile server could otherwise make
+// the tree cost time and memory that grow with the square of the name.
+const (
+	maxFolderName  = 1024 // bytes; longer names are left out of the list
+	maxFolderDepth = 64   // levels; no parents are added below this depth
+)
+
 // treeOrder sorts folders so that each parent comes before its children,
 // INBOX first, siblings by name (case-insensitively), and adds the parents
-// the server did not list.
+// the server did not list. Names longer than maxFolderName are dropped.
 func treeOrder(folders []Folder, delim string) []Folder {
+	folders = slices.DeleteFunc(folders, func(f Folder) bool { return len(f.Name) > maxFolderName })
 	have := map[string]bool{}
 	for _, f := range folders {
 		have[f.Name] = true
 	}
 	if delim != "" {
 		for _, f := range folders {
-			parts := strings.Split(f.Name, delim)
-			for n := 1; n < len(parts); n++ {
-				parent := strings.Join(parts[:n], delim)
+			end, depth := 0, 0
+			for depth < maxFolderDepth {
+				i := strings.Index(f.Name[end:], delim)
+				if i < 0 {
+					break
+				}
+				end += i
+				parent := f.Name[:end]
+				end += len(delim)
+				depth++
 				if parent == "" || have[parent] {
 					continue
 				}
@@ -300,29 +316,39 @@ func treeOrder(folders []Folder, delim string) []Folder {
 			}
 		}
 	}
-	split := func(name string) []string {
-		if delim == "" {
-			return []string{name}
+	type key struct {
+		parts, lower []string
+		inbox        bool
+	}
+	keys := make(map[string]key, len(folders))
+	for _, f := range folders {
+		parts := []string{f.Name}
+		if delim != "" {
+			parts = strings.Split(f.Name, delim)
 		}
-		return strings.Split(name, delim)
+		lower := make([]string, len(parts))
+		for i, p := range parts {
+			lower[i] = strings.ToLower(p)
+		}
+		keys[f.Name] = key{parts, lower, isInbox(parts[0])}
 	}
 	slices.SortStableFunc(folders, func(a, b Folder) int {
-		pa, pb := split(a.Name), split(b.Name)
-		for i := 0; i < len(pa) && i < len(pb); i++ {
-			if i == 0 && isInbox(pa[0]) != isInbox(pb[0]) {
-				if isInbox(pa[0]) {
-					return -1
-				}
-				return 1
+		ka, kb := keys[a.Name], keys[b.Name]
+		if ka.inbox != kb.inbox {
+			if ka.inbox {
+				return -1
 			}
-			if c := strings.Compare(strings.ToLower(pa[i]), strings.ToLower(pb[i])); c != 0 {
+			return 1
+		}
+		for i := 0; i < len(ka.parts) && i < len(kb.parts); i++ {
+			if c := strings.Compare(ka.lower[i], kb.lower[i]); c != 0 {
 				return c
 			}
-			if c := strings.Compare(pa[i], pb[i]); c != 0 {
+			if c := strings.Compare(ka.parts[i], kb.parts[i]); c != 0 {
 				return c
 			}
 		}
-		return len(pa) - len(pb)
+		return len(ka.parts) - len(kb.parts)
 	})
 	return folders
 }

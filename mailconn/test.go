@@ -77,6 +77,9 @@ const resolveBudget = 5 * time.Second
 // round trip each. A folder that cannot be opened costs one more (LIST "*"
 // for the suggestions).
 func Test(ctx context.Context, in config.Incoming, opts Options, report func(Event)) Result {
+	if in.Security != config.SecurityNone && in.CAFile == "" && in.PinnedCertificateSHA256 == "" {
+		defer warmSystemRoots()()
+	}
 	r := newRunner(ctx, in, opts, report)
 	defer r.close()
 	r.test()
