@@ -181,25 +181,13 @@ func (p *prober) imap(ctx context.Context, session net.Conn) error {
 	if err != nil {
 		return fmt.Errorf("greeting: %w", err)
 	}
-	if resp.tag != "*" {
-		return fmt.Errorf("greeting: %w: %s", ErrMalformed, sample(resp.tag+" "+resp.typ+" "+resp.rest))
-	}
-	switch resp.typ {
-	case "OK":
-	case "PREAUTH":
-		ic.preauth = true
-	case "BYE":
-		return fmt.Errorf("greeting: %w: %s", ErrGreetingRejected, sample(resp.text))
-	default:
-		return fmt.Errorf("greeting: %w: %s", ErrMalformed, sample(resp.typ+" "+resp.rest))
+	if err := ic.greet(resp); err != nil {
+		return err
 	}
 	p.res.Greeted, p.res.Greeting = true, sample(resp.text)
-	if resp.code == "CAPABILITY" {
-		ic.caps = strings.Fields(resp.args)
-	}
 	p.step = StepCapabilities
 	if ic.caps == nil {
-		if err := probeIMAPCaps(ic); err != nil {
+		if err := ic.capability(); err != nil {
 			return err
 		}
 	}
@@ -225,48 +213,12 @@ func (p *prober) imap(ctx context.Context, session net.Conn) error {
 
 func (p *prober) imapStartTLS(ctx context.Context, ic *imapConn) error {
 	p.step = StepStartTLS
-	if ic.preauth {
-		return fmt.Errorf("starttls: %w", ErrPreauth)
-	}
-	if !hasCap(ic.caps, "STARTTLS") {
-		return fmt.Errorf("starttls: %w (capabilities: %s)", ErrStartTLSNotOffered, sample(strings.Join(ic.caps, " ")))
-	}
-	resp, err := ic.command("STARTTLS", nil)
+	err := ic.startTLS(func() (net.Conn, error) { return p.handshake(ctx, p.guard) })
 	if err != nil {
-		return fmt.Errorf("starttls: %w", err)
+		return err
 	}
-	if resp.typ != "OK" {
-		return fmt.Errorf("starttls: %w: %s %s", ErrStartTLSRefused, resp.typ, sample(resp.text))
-	}
-	if extra := ic.lr.buffered(); len(extra) > 0 {
-		return fmt.Errorf("starttls: %w: %s", ErrDataBeforeTLS, sample(string(extra)))
-	}
-	tc, err := p.handshake(ctx, p.guard)
-	if err != nil {
-		return fmt.Errorf("starttls: %w: %w", ErrStartTLSRefused, err)
-	}
-	ic.w, ic.lr, ic.caps, ic.plain = tc, newLineReader(tc, maxPreAuthLine), nil, false
 	p.step = StepCapabilitiesTLS
-	return probeIMAPCaps(ic)
-}
-
-// probeIMAPCaps sends CAPABILITY and keeps the answer in ic.caps.
-func probeIMAPCaps(ic *imapConn) error {
-	resp, err := ic.command("CAPABILITY", func(u imapResp) {
-		if u.typ == "CAPABILITY" {
-			ic.caps = strings.Fields(u.rest)
-		}
-	})
-	if err != nil {
-		return fmt.Errorf("capability: %w", err)
-	}
-	if resp.typ != "OK" {
-		return &ServerError{Command: "CAPABILITY", Code: resp.code, Text: sample(resp.text)}
-	}
-	if resp.code == "CAPABILITY" {
-		ic.caps = strings.Fields(resp.args)
-	}
-	return nil
+	return ic.capability()
 }
 
 // pop3 speaks POP3 over session with package pop3: greeting, CAPA, STLS for
@@ -275,11 +227,7 @@ func (p *prober) pop3(ctx context.Context, session net.Conn) error {
 	p.step = StepGreeting
 	c, err := pop3.NewClient(ctx, session, nil)
 	if err != nil {
-		var pe *pop3.Error
-		if errors.As(err, &pe) {
-			return fmt.Errorf("greeting: %w: %s", ErrGreetingRejected, sample(pe.Text))
-		}
-		return pop3Err(err)
+		return pop3GreetingErr(err)
 	}
 	p.res.Greeted, p.res.Greeting = true, sample(c.Greeting())
 	p.step = StepCapabilities
@@ -293,15 +241,9 @@ func (p *prober) pop3(ctx context.Context, session net.Conn) error {
 	}
 	if p.c.Security == config.SecurityStartTLS {
 		p.step = StepStartTLS
-		if !stls {
-			return fmt.Errorf("stls: %w (capabilities: %s)", ErrStartTLSNotOffered, sample(strings.Join(caps, ", ")))
-		}
-		cfg, info, err := newTLSConfig(&p.in, p.opts.Now)
+		info, err := pop3STLS(ctx, c, caps, &p.in, p.opts.Now)
 		if err != nil {
 			return err
-		}
-		if _, err := c.StartTLS(ctx, cfg); err != nil {
-			return fmt.Errorf("stls: %w: %w", ErrStartTLSRefused, pop3Err(err))
 		}
 		p.setTLS(info)
 		p.step = StepCapabilitiesTLS

@@ -39,7 +39,7 @@ type imapResp struct {
 	rest string // for untagged data: everything after the type
 }
 
-// startPlain prepares the protocol layer over r.session (raw or TLS): the
+// startSession prepares the protocol layer over r.session (raw or TLS): the
 // trace and the byte guard.
 func (r *runner) startSession(limit int64) net.Conn {
 	c := r.session
@@ -65,20 +65,8 @@ func (r *runner) imap() {
 		if err := probeErr(probe, err); err != nil {
 			return fmt.Errorf("greeting: %w", err)
 		}
-		if resp.tag != "*" {
-			return fmt.Errorf("greeting: %w: %s", ErrMalformed, sample(resp.tag+" "+resp.typ+" "+resp.rest))
-		}
-		switch resp.typ {
-		case "OK":
-		case "PREAUTH":
-			ic.preauth = true
-		case "BYE":
-			return fmt.Errorf("greeting: %w: %s", ErrGreetingRejected, sample(resp.text))
-		default:
-			return fmt.Errorf("greeting: %w: %s", ErrMalformed, sample(resp.typ+" "+resp.rest))
-		}
-		if resp.code == "CAPABILITY" {
-			ic.caps = strings.Fields(resp.args)
+		if err := ic.greet(resp); err != nil {
+			return err
 		}
 		s.detail = sample(resp.text)
 		return nil
@@ -108,19 +96,8 @@ func (r *runner) imapCaps(ic *imapConn, id StepID, title string, fromGreeting bo
 			s.detail = strings.Join(ic.caps, " ") + " (from the greeting)"
 			return nil
 		}
-		resp, err := ic.command("CAPABILITY", func(u imapResp) {
-			if u.typ == "CAPABILITY" {
-				ic.caps = strings.Fields(u.rest)
-			}
-		})
-		if err != nil {
-			return fmt.Errorf("capability: %w", err)
-		}
-		if resp.typ != "OK" {
-			return &ServerError{Command: "CAPABILITY", Code: resp.code, Text: sample(resp.text)}
-		}
-		if resp.code == "CAPABILITY" {
-			ic.caps = strings.Fields(resp.args)
+		if err := ic.capability(); err != nil {
+			return err
 		}
 		s.detail = strings.Join(ic.caps, " ")
 		return nil
@@ -130,60 +107,91 @@ func (r *runner) imapCaps(ic *imapConn, id StepID, title string, fromGreeting bo
 // imapStartTLS runs the starttls and capabilities_tls steps as the security
 // mode asks.
 func (r *runner) imapStartTLS(ic *imapConn) error {
-	const title, capsTitle = "STARTTLS", "Capabilities after STARTTLS"
-	offered := hasCap(ic.caps, "STARTTLS")
-	switch r.in.Security {
-	case config.SecurityTLS, config.SecurityNone:
-		r.skip(StepStartTLS, title, "security is "+r.in.Security)
-		r.skip(StepCapabilitiesTLS, capsTitle, "security is "+r.in.Security)
-		return nil
-	case config.SecurityStartTLSIfAvailable:
-		if !offered {
-			err := r.step(StepStartTLS, title, r.total, func(ctx context.Context, s *stepState) error {
-				if ic.preauth {
-					s.detail = "the server sent PREAUTH: no STARTTLS possible; continuing in plain text"
-				} else {
-					s.detail = "not offered: continuing in plain text"
-				}
-				s.warnf(FieldSecurity, "Anyone on the network path can read this session and downgrade it: use security = tls or starttls if the server supports them.")
-				return nil
-			})
-			r.skip(StepCapabilitiesTLS, capsTitle, "no STARTTLS")
-			return err
-		}
+	plainDetail := "not offered: continuing in plain text"
+	if ic.preauth {
+		plainDetail = "the server sent PREAUTH: no STARTTLS possible; continuing in plain text"
 	}
-	err := r.step(StepStartTLS, title, r.total, func(ctx context.Context, s *stepState) error {
-		if ic.preauth {
-			return fmt.Errorf("starttls: %w", ErrPreauth)
+	upgrade := func(ctx context.Context, s *stepState) error {
+		return ic.startTLS(func() (net.Conn, error) {
+			tc, err := r.handshake(ctx, r.raw, s)
+			if err != nil {
+				return nil, err
+			}
+			r.session = tc
+			return r.startSession(maxPreAuthBytes), nil
+		})
+	}
+	capsAgain := func(id StepID, title string) error { return r.imapCaps(ic, id, title, false) }
+	return r.startTLSSteps(hasCap(ic.caps, "STARTTLS"), plainDetail, upgrade, capsAgain)
+}
+
+// greet takes in the greeting resp: OK or PREAUTH, with any capabilities
+// it carries.
+func (ic *imapConn) greet(resp imapResp) error {
+	if resp.tag != "*" {
+		return fmt.Errorf("greeting: %w: %s", ErrMalformed, sample(resp.tag+" "+resp.typ+" "+resp.rest))
+	}
+	switch resp.typ {
+	case "OK":
+	case "PREAUTH":
+		ic.preauth = true
+	case "BYE":
+		return fmt.Errorf("greeting: %w: %s", ErrGreetingRejected, sample(resp.text))
+	default:
+		return fmt.Errorf("greeting: %w: %s", ErrMalformed, sample(resp.typ+" "+resp.rest))
+	}
+	if resp.code == "CAPABILITY" {
+		ic.caps = strings.Fields(resp.args)
+	}
+	return nil
+}
+
+// capability sends CAPABILITY and keeps the answer in ic.caps.
+func (ic *imapConn) capability() error {
+	resp, err := ic.command("CAPABILITY", func(u imapResp) {
+		if u.typ == "CAPABILITY" {
+			ic.caps = strings.Fields(u.rest)
 		}
-		if !offered {
-			return fmt.Errorf("starttls: %w (capabilities: %s)", ErrStartTLSNotOffered, strings.Join(ic.caps, " "))
-		}
-		resp, err := ic.command("STARTTLS", nil)
-		if err != nil {
-			return fmt.Errorf("starttls: %w", err)
-		}
-		if resp.typ != "OK" {
-			return fmt.Errorf("starttls: %w: %s %s", ErrStartTLSRefused, resp.typ, sample(resp.text))
-		}
-		if extra := ic.lr.buffered(); len(extra) > 0 {
-			return fmt.Errorf("starttls: %w: %s", ErrDataBeforeTLS, sample(string(extra)))
-		}
-		tc, err := r.handshake(ctx, r.raw, s)
-		if err != nil {
-			return fmt.Errorf("starttls: %w: %w", ErrStartTLSRefused, err)
-		}
-		r.session = tc
-		ic.w = r.startSession(maxPreAuthBytes)
-		ic.lr = newLineReader(ic.w, maxPreAuthLine)
-		ic.caps = nil
-		ic.plain = false
-		return nil
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("capability: %w", err)
 	}
-	return r.imapCaps(ic, StepCapabilitiesTLS, capsTitle, false)
+	if resp.typ != "OK" {
+		return &ServerError{Command: "CAPABILITY", Code: resp.code, Text: sample(resp.text)}
+	}
+	if resp.code == "CAPABILITY" {
+		ic.caps = strings.Fields(resp.args)
+	}
+	return nil
+}
+
+// startTLS sends STARTTLS when the session allows it and, once the server
+// agreed with nothing sent after its reply, lets handshake upgrade the
+// connection. The session goes on over the connection handshake returns,
+// with the capabilities to be asked again.
+func (ic *imapConn) startTLS(handshake func() (net.Conn, error)) error {
+	if ic.preauth {
+		return fmt.Errorf("starttls: %w", ErrPreauth)
+	}
+	if !hasCap(ic.caps, "STARTTLS") {
+		return fmt.Errorf("starttls: %w (capabilities: %s)", ErrStartTLSNotOffered, sample(strings.Join(ic.caps, " ")))
+	}
+	resp, err := ic.command("STARTTLS", nil)
+	if err != nil {
+		return fmt.Errorf("starttls: %w", err)
+	}
+	if resp.typ != "OK" {
+		return fmt.Errorf("starttls: %w: %s %s", ErrStartTLSRefused, resp.typ, sample(resp.text))
+	}
+	if extra := ic.lr.buffered(); len(extra) > 0 {
+		return fmt.Errorf("starttls: %w: %s", ErrDataBeforeTLS, sample(string(extra)))
+	}
+	c, err := handshake()
+	if err != nil {
+		return fmt.Errorf("starttls: %w: %w", ErrStartTLSRefused, err)
+	}
+	ic.w, ic.lr, ic.caps, ic.plain = c, newLineReader(c, maxPreAuthLine), nil, false
+	return nil
 }
 
 // command sends a command with a fresh tag and reads until its tagged

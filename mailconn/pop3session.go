@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/emersion/go-sasl"
 
@@ -36,11 +37,7 @@ func (r *runner) pop3() {
 		probe := r.startTLSProbe(ctx)
 		c, err := pop3.NewClient(ctx, r.guard, opts)
 		if err := probeErr(probe, err); err != nil {
-			var pe *pop3.Error
-			if errors.As(err, &pe) {
-				return fmt.Errorf("greeting: %w: %s", ErrGreetingRejected, sample(pe.Text))
-			}
-			return pop3Err(err)
+			return pop3GreetingErr(err)
 		}
 		st.c = c
 		r.pop3c = c
@@ -67,6 +64,15 @@ func (r *runner) pop3() {
 		s.detail = "QUIT sent"
 		return nil
 	})
+}
+
+// pop3GreetingErr is a failed greeting: -ERR is a rejection.
+func pop3GreetingErr(err error) error {
+	var pe *pop3.Error
+	if errors.As(err, &pe) {
+		return fmt.Errorf("greeting: %w: %s", ErrGreetingRejected, sample(pe.Text))
+	}
+	return pop3Err(err)
 }
 
 // pop3Err maps package pop3's sentinels to ours, keeping the original
@@ -111,34 +117,11 @@ func (r *runner) pop3Capa(st *pop3State, id StepID, title string) error {
 }
 
 func (r *runner) pop3StartTLS(st *pop3State) error {
-	const title, capsTitle = "STARTTLS", "Capabilities after STARTTLS"
 	_, offered := pop3.CapaArgs(st.caps, "STLS")
-	switch r.in.Security {
-	case config.SecurityTLS, config.SecurityNone:
-		r.skip(StepStartTLS, title, "security is "+r.in.Security)
-		r.skip(StepCapabilitiesTLS, capsTitle, "security is "+r.in.Security)
-		return nil
-	case config.SecurityStartTLSIfAvailable:
-		if !offered {
-			err := r.step(StepStartTLS, title, r.total, func(ctx context.Context, s *stepState) error {
-				s.detail = "STLS not offered: continuing in plain text"
-				s.warnf(FieldSecurity, "Anyone on the network path can read this session and downgrade it: use security = tls or starttls if the server supports them.")
-				return nil
-			})
-			r.skip(StepCapabilitiesTLS, capsTitle, "no STARTTLS")
-			return err
-		}
-	}
-	err := r.step(StepStartTLS, title, r.total, func(ctx context.Context, s *stepState) error {
-		if !offered {
-			return fmt.Errorf("stls: %w (capabilities: %s)", ErrStartTLSNotOffered, strings.Join(st.caps, ", "))
-		}
-		cfg, info, err := newTLSConfig(&r.in, r.opts.Now)
+	upgrade := func(ctx context.Context, s *stepState) error {
+		info, err := pop3STLS(ctx, st.c, st.caps, &r.in, r.opts.Now)
 		if err != nil {
 			return err
-		}
-		if _, err := st.c.StartTLS(ctx, cfg); err != nil {
-			return fmt.Errorf("stls: %w: %w", ErrStartTLSRefused, pop3Err(err))
 		}
 		s.detail = info.Detail()
 		if info.Problem != nil {
@@ -147,11 +130,25 @@ func (r *runner) pop3StartTLS(st *pop3State) error {
 		}
 		st.plain = false
 		return nil
-	})
-	if err != nil {
-		return err
 	}
-	return r.pop3Capa(st, StepCapabilitiesTLS, capsTitle)
+	capsAgain := func(id StepID, title string) error { return r.pop3Capa(st, id, title) }
+	return r.startTLSSteps(offered, "STLS not offered: continuing in plain text", upgrade, capsAgain)
+}
+
+// pop3STLS upgrades c with STLS when caps offer it, and returns what the
+// certificate check found.
+func pop3STLS(ctx context.Context, c *pop3.Client, caps []string, in *config.Incoming, now func() time.Time) (*TLSInfo, error) {
+	if _, offered := pop3.CapaArgs(caps, "STLS"); !offered {
+		return nil, fmt.Errorf("stls: %w (capabilities: %s)", ErrStartTLSNotOffered, sample(strings.Join(caps, ", ")))
+	}
+	cfg, info, err := newTLSConfig(in, now)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.StartTLS(ctx, cfg); err != nil {
+		return nil, fmt.Errorf("stls: %w: %w", ErrStartTLSRefused, pop3Err(err))
+	}
+	return info, nil
 }
 
 func (r *runner) pop3Auth(st *pop3State) error {
