@@ -85,22 +85,11 @@ func (d *detectPanel) start(host string) tea.Cmd {
 	}
 	ctx, cancel := context.WithCancel(m.ctx)
 	d.cancel = cancel
-	ch := make(chan any, len(mailconn.Kinds)+1)
 	run, fn := d.run, m.probeFn
-	begin := func() tea.Msg {
-		go func() {
-			defer close(ch)
-			send := func(v any) {
-				select {
-				case ch <- v:
-				case <-ctx.Done():
-				}
-			}
-			results, err := fn(ctx, host, opts, func(r mailconn.ProbeResult) { send(r) })
-			send(probeDoneMsg{results: results, err: err})
-		}()
-		return waitProbe(run, ch)()
-	}
+	begin := startStream(ctx, len(mailconn.Kinds)+1, func(send func(any)) {
+		results, err := fn(ctx, host, opts, func(r mailconn.ProbeResult) { send(r) })
+		send(probeDoneMsg{results: results, err: err})
+	}, func(ch <-chan any) tea.Cmd { return waitProbe(run, ch) })
 	return tea.Batch(begin, d.spinner.Tick)
 }
 

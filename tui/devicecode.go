@@ -88,21 +88,16 @@ func (m *Model) startSignIn(from screenID) tea.Cmd {
 	m.screen = scrSignIn
 	ctx, cancel := context.WithCancel(m.ctx)
 	s.cancel, s.running = cancel, true
-	ch := make(chan any, 8) // every send fits: nothing blocks after a cancel
 	run, deps, path, in := s.run, m.oauth, m.path, s.in
-	begin := func() tea.Msg {
-		go func() {
-			defer close(ch)
-			res, err := deps.login(ctx, &in, oauth.LoginOptions{
-				Options:      deps.options(path, func(msg string) { ch <- msg }),
-				OnDeviceCode: func(dc oauth.DeviceCode) { ch <- dc },
-				OnBrowser:    func(b oauth.BrowserSignIn) { ch <- b },
-				Now:          deps.now,
-			})
-			ch <- loginOutcome{res, err}
-		}()
-		return waitSignIn(run, ch)()
-	}
+	begin := startStream(ctx, 8, func(send func(any)) {
+		res, err := deps.login(ctx, &in, oauth.LoginOptions{
+			Options:      deps.options(path, func(msg string) { send(msg) }),
+			OnDeviceCode: func(dc oauth.DeviceCode) { send(dc) },
+			OnBrowser:    func(b oauth.BrowserSignIn) { send(b) },
+			Now:          deps.now,
+		})
+		send(loginOutcome{res, err})
+	}, func(ch <-chan any) tea.Cmd { return waitSignIn(run, ch) })
 	return tea.Batch(begin, s.tick())
 }
 

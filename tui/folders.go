@@ -141,26 +141,15 @@ func (b *folderBrowser) start() tea.Cmd {
 	ctx, cancel := context.WithCancel(m.ctx)
 	b.cancel = cancel
 	b.server = in.Server
-	ch := make(chan any, 16)
 	run, fn := b.run, m.listFn
-	begin := func() tea.Msg {
-		go runList(ctx, fn, in, ch)
-		return waitList(run, ch)()
-	}
+	begin := startStream(ctx, 16, func(send func(any)) { runList(ctx, fn, in, send) },
+		func(ch <-chan any) tea.Cmd { return waitList(run, ch) })
 	return tea.Batch(begin, b.spinner.Tick)
 }
 
 // runList resolves the password as the test does and lists the folders,
-// sending the events and then a foldersDoneMsg (without run and ch) to ch,
-// which it closes.
-func runList(ctx context.Context, fn listFoldersFunc, in config.Incoming, ch chan<- any) {
-	defer close(ch)
-	send := func(v any) {
-		select {
-		case ch <- v:
-		case <-ctx.Done():
-		}
-	}
+// sending the events and then a foldersDoneMsg (without run and ch).
+func runList(ctx context.Context, fn listFoldersFunc, in config.Incoming, send func(any)) {
 	secret := ""
 	if in.Auth != config.AuthOAuth2 {
 		s, err := in.ResolvePassword(ctx)

@@ -79,27 +79,16 @@ func (m *Model) startTest() tea.Cmd {
 	t.cancel, t.running = cancel, true
 	tr := &traceBuffer{}
 	t.trace = tr
-	ch := make(chan any, 16)
 	run, fn, od, path := t.run, m.testFn, m.oauth, m.path
-	begin := func() tea.Msg {
-		go runTest(ctx, fn, od, path, in, tr, ch)
-		return waitTest(run, ch)()
-	}
+	begin := startStream(ctx, 16, func(send func(any)) { runTest(ctx, fn, od, path, in, tr, send) },
+		func(ch <-chan any) tea.Cmd { return waitTest(run, ch) })
 	return tea.Batch(begin, t.spinner.Tick)
 }
 
 // runTest resolves the password (or gets the OAuth 2.0 token) and runs the
-// test, sending its events and then its result to ch, which it closes at
-// the end. Without a usable OAuth 2.0 sign-in it sends a signInNeededMsg
-// instead of running the test.
-func runTest(ctx context.Context, fn testFunc, od oauthDeps, path string, in config.Incoming, tr *traceBuffer, ch chan<- any) {
-	defer close(ch)
-	send := func(v any) {
-		select {
-		case ch <- v:
-		case <-ctx.Done():
-		}
-	}
+// test, sending its events and then its result. Without a usable OAuth 2.0
+// sign-in it sends a signInNeededMsg instead of running the test.
+func runTest(ctx context.Context, fn testFunc, od oauthDeps, path string, in config.Incoming, tr *traceBuffer, send func(any)) {
 	secret, report := "", func(ev mailconn.Event) { send(ev) }
 	if in.Auth == config.AuthOAuth2 {
 		token, failed, signIn := fetchToken(ctx, od, path, in, report)
