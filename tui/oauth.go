@@ -44,7 +44,7 @@ var authChoices = []choice{
 
 // authMeaning explains the selected way to sign in.
 var authMeaning = map[string]string{
-	config.AuthPassword: "The user name and password of step 4, sent inside the secure connection.",
+	config.AuthPassword: "The user name and password of the previous screen, sent inside the secure connection.",
 	config.AuthSPA: "Select it only if your mail server requires SPA (NTLM, as on-premises Microsoft Exchange often does). " +
 		"The user name may then be DOMAIN\\user or user@domain.",
 	config.AuthOAuth2: "No password is stored: you sign in once, on any device, and the token is refreshed on its own. " +
