@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -111,6 +112,33 @@ type choice struct {
 	short string // the one-line meaning beside the label
 }
 
+// choiceIndex is the index of the choice whose value is v, or cur when no
+// choice has it.
+func choiceIndex(choices []choice, v string, cur int) int {
+	for i, c := range choices {
+		if c.value == v {
+			return i
+		}
+	}
+	return cur
+}
+
+// pickChoice is the selection among n options after the key s: a key in
+// back or fwd steps one option back or forward (wrapping around), a digit
+// 1…n picks that option, any other key leaves sel as it is.
+func pickChoice(s string, sel, n int, back, fwd []string) int {
+	switch {
+	case slices.Contains(back, s):
+		return (sel + n - 1) % n
+	case slices.Contains(fwd, s):
+		return (sel + 1) % n
+	}
+	if d, err := strconv.Atoi(s); err == nil && d >= 1 && d <= n {
+		return d - 1
+	}
+	return sel
+}
+
 // choiceField is a list of exclusive options (radio buttons): up/down or a
 // digit choose.
 type choiceField struct {
@@ -127,14 +155,7 @@ func (f *choiceField) problem() string   { return "" }
 func (f *choiceField) setStyles(*styles) {}
 func (f *choiceField) value() string     { return f.choices[f.sel].value }
 
-func (f *choiceField) set(v string) {
-	for i, c := range f.choices {
-		if c.value == v {
-			f.sel = i
-			return
-		}
-	}
-}
+func (f *choiceField) set(v string) { f.sel = choiceIndex(f.choices, v, f.sel) }
 
 func (f *choiceField) update(m tea.Msg) tea.Cmd {
 	k, ok := m.(tea.KeyPressMsg)
@@ -142,16 +163,7 @@ func (f *choiceField) update(m tea.Msg) tea.Cmd {
 		return nil
 	}
 	old := f.sel
-	switch s := k.String(); s {
-	case "up", "left":
-		f.sel = (f.sel + len(f.choices) - 1) % len(f.choices)
-	case "down", "right":
-		f.sel = (f.sel + 1) % len(f.choices)
-	default:
-		if n, err := strconv.Atoi(s); err == nil && n >= 1 && n <= len(f.choices) {
-			f.sel = n - 1
-		}
-	}
+	f.sel = pickChoice(k.String(), f.sel, len(f.choices), []string{"up", "left"}, []string{"down", "right"})
 	if f.sel != old && f.onChange != nil {
 		f.onChange()
 	}

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"strconv"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -33,14 +32,7 @@ func (f *inlineChoice) problem() string {
 }
 func (f *inlineChoice) value() string { return f.choices[f.sel].value }
 
-func (f *inlineChoice) set(v string) {
-	for i, c := range f.choices {
-		if c.value == v {
-			f.sel = i
-			return
-		}
-	}
-}
+func (f *inlineChoice) set(v string) { f.sel = choiceIndex(f.choices, v, f.sel) }
 
 func (f *inlineChoice) update(m tea.Msg) tea.Cmd {
 	k, ok := m.(tea.KeyPressMsg)
@@ -48,16 +40,7 @@ func (f *inlineChoice) update(m tea.Msg) tea.Cmd {
 		return nil
 	}
 	old := f.sel
-	switch s := k.String(); s {
-	case "left":
-		f.sel = (f.sel + len(f.choices) - 1) % len(f.choices)
-	case "right", "space":
-		f.sel = (f.sel + 1) % len(f.choices)
-	default:
-		if n, err := strconv.Atoi(s); err == nil && n >= 1 && n <= len(f.choices) {
-			f.sel = n - 1
-		}
-	}
+	f.sel = pickChoice(k.String(), f.sel, len(f.choices), []string{"left"}, []string{"right", "space"})
 	if f.sel != old && f.onChange != nil {
 		f.onChange()
 	}
