@@ -181,23 +181,51 @@ func (h *harness) typeText(s string) {
 }
 
 // screenText is the current view without styles.
-func (h *harness) screenText() string { return ansi.Strip(h.m.View().Content) }
+func (h *harness) screenText() string { return viewText(h.m) }
 
 func (h *harness) wantScreen(s screenID) {
 	h.t.Helper()
-	if h.m.screen != s {
-		h.t.Fatalf("on screen %q, want %q\n%s", screenTitles[h.m.screen], screenTitles[s], h.screenText())
-	}
+	wantScreen(h.t, h.m, s)
 }
 
 func (h *harness) wantText(parts ...string) {
 	h.t.Helper()
-	text := h.screenText()
+	wantText(h.t, h.m, parts...)
+}
+
+// viewText is m's current view without styles.
+func viewText(m *Model) string { return ansi.Strip(m.View().Content) }
+
+// wantScreen checks that m is on screen s.
+func wantScreen(t testing.TB, m *Model, s screenID) {
+	t.Helper()
+	if m.screen != s {
+		t.Fatalf("on screen %q, want %q\n%s", screenTitles[m.screen], screenTitles[s], viewText(m))
+	}
+}
+
+// wantText checks that m's screen shows each part (whitespace-insensitive).
+func wantText(t testing.TB, m *Model, parts ...string) {
+	t.Helper()
+	text := viewText(m)
 	flat := strings.Join(strings.Fields(text), " ")
 	for _, p := range parts {
 		if !strings.Contains(flat, strings.Join(strings.Fields(p), " ")) {
-			h.t.Fatalf("screen lacks %q:\n%s", p, text)
+			t.Fatalf("screen lacks %q:\n%s", p, text)
 		}
+	}
+}
+
+// wantInOrder checks that text holds each of parts, one after the other.
+func wantInOrder(t testing.TB, text string, parts []string) {
+	t.Helper()
+	pos := 0
+	for _, o := range parts {
+		i := strings.Index(text[pos:], o)
+		if i < 0 {
+			t.Fatalf("output lacks %q after position %d:\n%s", o, pos, text)
+		}
+		pos += i + len(o)
 	}
 }
 

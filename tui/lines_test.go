@@ -115,14 +115,7 @@ func TestLineMode(t *testing.T) {
 				t.Fatalf("err = %v\n%s", err, out.String())
 			}
 			text := out.String()
-			pos := 0
-			for _, o := range tt.out {
-				i := strings.Index(text[pos:], o)
-				if i < 0 {
-					t.Fatalf("output lacks %q after position %d:\n%s", o, pos, text)
-				}
-				pos += i + len(o)
-			}
+			wantInOrder(t, text, tt.out)
 			if tt.want == nil {
 				data, rerr := os.ReadFile(path)
 				switch {

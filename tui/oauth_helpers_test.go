@@ -9,7 +9,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/mailsetup/mailsetup/config"
 	"github.com/mailsetup/mailsetup/mailconn/oauth"
@@ -187,25 +186,17 @@ func (d *driver) until(what string, cond func() bool) {
 	}
 }
 
-func (d *driver) text() string { return ansi.Strip(d.m.View().Content) }
+func (d *driver) text() string { return viewText(d.m) }
 
 func (d *driver) wantScreen(s screenID) {
 	d.t.Helper()
-	if d.m.screen != s {
-		d.t.Fatalf("on screen %q, want %q\n%s", screenTitles[d.m.screen], screenTitles[s], d.text())
-	}
+	wantScreen(d.t, d.m, s)
 }
 
 // wantText checks that the screen shows each part (whitespace-insensitive).
 func (d *driver) wantText(parts ...string) {
 	d.t.Helper()
-	text := d.text()
-	flat := strings.Join(strings.Fields(text), " ")
-	for _, p := range parts {
-		if !strings.Contains(flat, strings.Join(strings.Fields(p), " ")) {
-			d.t.Fatalf("screen lacks %q:\n%s", p, text)
-		}
-	}
+	wantText(d.t, d.m, parts...)
 }
 
 func (d *driver) testDone() bool {

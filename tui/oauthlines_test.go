@@ -107,14 +107,7 @@ func TestOAuthLineMode(t *testing.T) {
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("err = %v, want %v\n%s", err, tt.wantErr, text)
 			}
-			pos := 0
-			for _, o := range tt.out {
-				i := strings.Index(text[pos:], o)
-				if i < 0 {
-					t.Fatalf("output lacks %q after position %d:\n%s", o, pos, text)
-				}
-				pos += i + len(o)
-			}
+			wantInOrder(t, text, tt.out)
 			for _, o := range tt.not {
 				if strings.Contains(text, o) {
 					t.Errorf("output has %q:\n%s", o, text)
