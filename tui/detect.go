@@ -86,7 +86,7 @@ func (d *detectPanel) start(host string) tea.Cmd {
 	ctx, cancel := context.WithCancel(m.ctx)
 	d.cancel = cancel
 	run, fn := d.run, m.probeFn
-	begin := startStream(ctx, len(mailconn.Kinds)+1, func(send func(any)) {
+	begin := startStream(ctx, &m.bg, len(mailconn.Kinds)+1, func(send func(any)) {
 		results, err := fn(ctx, host, opts, func(r mailconn.ProbeResult) { send(r) })
 		send(probeDoneMsg{results: results, err: err})
 	}, func(ch <-chan any) tea.Cmd { return waitProbe(run, ch) })

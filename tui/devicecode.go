@@ -89,7 +89,7 @@ func (m *Model) startSignIn(from screenID) tea.Cmd {
 	ctx, cancel := context.WithCancel(m.ctx)
 	s.cancel, s.running = cancel, true
 	run, deps, path, in := s.run, m.oauth, m.path, s.in
-	begin := startStream(ctx, 8, func(send func(any)) {
+	begin := startStream(ctx, &m.bg, 8, func(send func(any)) {
 		res, err := deps.login(ctx, &in, oauth.LoginOptions{
 			Options:      deps.options(path, func(msg string) { send(msg) }),
 			OnDeviceCode: func(dc oauth.DeviceCode) { send(dc) },

@@ -142,7 +142,7 @@ func (b *folderBrowser) start() tea.Cmd {
 	b.cancel = cancel
 	b.server = in.Server
 	run, fn := b.run, m.listFn
-	begin := startStream(ctx, 16, func(send func(any)) { runList(ctx, fn, in, send) },
+	begin := startStream(ctx, &m.bg, 16, func(send func(any)) { runList(ctx, fn, in, send) },
 		func(ch <-chan any) tea.Cmd { return waitList(run, ch) })
 	return tea.Batch(begin, b.spinner.Tick)
 }

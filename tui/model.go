@@ -68,6 +68,7 @@ const (
 // a config.Incoming.
 type Model struct {
 	ctx    context.Context
+	bg     background // the runs' goroutines
 	path   string
 	env    environment
 	st     *styles

@@ -84,6 +84,7 @@ func run(ctx context.Context, opts Options, test testFunc) error {
 	final, err := p.Run()
 	if fm, ok := final.(*Model); ok {
 		fm.stopRuns()
+		fm.bg.wait() // no run's goroutine outlives Run
 	}
 	switch {
 	case errors.Is(err, tea.ErrInterrupted), ctx.Err() != nil && errors.Is(err, tea.ErrProgramKilled):

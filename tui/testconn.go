@@ -80,7 +80,7 @@ func (m *Model) startTest() tea.Cmd {
 	tr := &traceBuffer{}
 	t.trace = tr
 	run, fn, od, path := t.run, m.testFn, m.oauth, m.path
-	begin := startStream(ctx, 16, func(send func(any)) { runTest(ctx, fn, od, path, in, tr, send) },
+	begin := startStream(ctx, &m.bg, 16, func(send func(any)) { runTest(ctx, fn, od, path, in, tr, send) },
 		func(ch <-chan any) tea.Cmd { return waitTest(run, ch) })
 	return tea.Batch(begin, t.spinner.Tick)
 }
