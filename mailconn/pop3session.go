@@ -232,7 +232,7 @@ func (r *runner) pop3Auth(st *pop3State) error {
 // of the empty list).
 func (r *runner) pop3Mailbox(st *pop3State) error {
 	return r.step(StepMailbox, "Mailbox", r.total, func(ctx context.Context, s *stepState) error {
-		n, size, err := st.c.Stat(ctx)
+		n, size, uidlErr, err := st.c.StatUIDL(ctx)
 		if err != nil {
 			var pe *pop3.Error
 			if errors.As(err, &pe) {
@@ -244,16 +244,7 @@ func (r *runner) pop3Mailbox(st *pop3State) error {
 			return pop3Err(err)
 		}
 		s.detail = fmt.Sprintf("%s, %s", plural(int64(n), "message"), humanBytes(size))
-		if n > 0 {
-			_, err = st.c.UIDL(ctx, 1)
-		} else {
-			_, err = st.c.UIDLAll(ctx)
-		}
-		if err != nil {
-			var pe *pop3.Error
-			if !errors.As(err, &pe) {
-				return pop3Err(err)
-			}
+		if uidlErr != nil {
 			s.detail += "; no UIDL"
 			s.warnf(FieldProtocol, "The server does not support UIDL, so the connector cannot tell old messages from new: use IMAP if the server offers it.")
 		} else {

@@ -341,3 +341,79 @@ func TestQuitNoWait(t *testing.T) {
 		t.Errorf("second QuitNoWait succeeded")
 	}
 }
+
+// TestStatUIDL checks the pipelined STAT + "UIDL 1" (the server reads both
+// before it answers either: a client that waited for STAT's reply would hang
+// here), the empty-mailbox probe, a server without UIDL, a locked mailbox,
+// and the one-by-one form without PIPELINING.
+func TestStatUIDL(t *testing.T) {
+	tests := []struct {
+		name       string
+		pipelining bool
+		script     func(f *fake)
+		count      int
+		noUIDL     bool
+		errCode    string // a STAT *Error's code
+	}{
+		{"pipelined", true, func(f *fake) {
+			f.expect("STAT")
+			f.expect("UIDL 1")
+			f.send("+OK 2 320\r\n+OK 1 whqtswO00WBw418f9t5JxYwZ\r\n")
+		}, 2, false, ""},
+		{"pipelined without UIDL", true, func(f *fake) {
+			f.expect("STAT")
+			f.expect("UIDL 1")
+			f.send("+OK 2 320\r\n-ERR unknown command\r\n")
+		}, 2, true, ""},
+		{"pipelined empty mailbox probes UIDL", true, func(f *fake) {
+			f.expect("STAT")
+			f.expect("UIDL 1")
+			f.send("+OK 0 0\r\n-ERR no such message\r\n")
+			f.expect("UIDL")
+			f.send("+OK\r\n.\r\n")
+		}, 0, false, ""},
+		{"pipelined locked mailbox", true, func(f *fake) {
+			f.expect("STAT")
+			f.expect("UIDL 1")
+			f.send("-ERR [IN-USE] locked\r\n-ERR [IN-USE] locked\r\n")
+		}, 0, false, "IN-USE"},
+		{"one by one", false, func(f *fake) {
+			f.expect("STAT")
+			f.send("+OK 3 900\r\n")
+			f.expect("UIDL 1")
+			f.send("+OK 1 abc\r\n")
+		}, 3, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := newFakeClient(t, nil, func(f *fake) {
+				f.send("+OK\r\n")
+				f.expect("CAPA")
+				if tt.pipelining {
+					f.send("+OK\r\nUIDL\r\nPIPELINING\r\n.\r\n")
+				} else {
+					f.send("+OK\r\nUIDL\r\n.\r\n")
+				}
+				tt.script(f)
+			})
+			ctx := testContext(t)
+			if _, err := c.Capa(ctx); err != nil {
+				t.Fatalf("Capa: %v", err)
+			}
+			n, _, uidlErr, err := c.StatUIDL(ctx)
+			if tt.errCode != "" {
+				var perr *Error
+				if !errors.As(err, &perr) || perr.Code != tt.errCode {
+					t.Fatalf("StatUIDL error = %v, want *Error %s", err, tt.errCode)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("StatUIDL: %v", err)
+			}
+			if n != tt.count || (uidlErr != nil) != tt.noUIDL {
+				t.Fatalf("count %d, uidlErr %v; want %d, no UIDL %v", n, uidlErr, tt.count, tt.noUIDL)
+			}
+		})
+	}
+}

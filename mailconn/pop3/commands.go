@@ -79,23 +79,97 @@ func (c *Client) Stat(ctx context.Context) (count int, size int64, err error) {
 		if err := c.send("STAT"); err != nil {
 			return err
 		}
-		st, err := c.readStatus("STAT")
-		if err != nil {
-			return err
-		}
-		f := bytes.Fields(st.raw)
-		if len(f) < 2 {
-			return malformed("STAT: expected count and size", st.raw)
-		}
-		n, err1 := parseNumber(f[0])
-		s, err2 := parseNumber(f[1])
-		if err1 != nil || err2 != nil || n > maxInt {
-			return malformed("STAT: expected count and size", st.raw)
-		}
-		count, size = int(n), s
-		return nil
+		count, size, err = c.readStat()
+		return err
 	})
 	return count, size, err
+}
+
+// readStat reads and parses STAT's reply.
+func (c *Client) readStat() (int, int64, error) {
+	st, err := c.readStatus("STAT")
+	if err != nil {
+		return 0, 0, err
+	}
+	f := bytes.Fields(st.raw)
+	if len(f) < 2 {
+		return 0, 0, malformed("STAT: expected count and size", st.raw)
+	}
+	n, err1 := parseNumber(f[0])
+	s, err2 := parseNumber(f[1])
+	if err1 != nil || err2 != nil || n > maxInt {
+		return 0, 0, malformed("STAT: expected count and size", st.raw)
+	}
+	return int(n), s, nil
+}
+
+// StatUIDL is Stat, then a probe of UIDL: "UIDL 1" when there is a message,
+// else UIDL without argument. When the server announced PIPELINING (RFC
+// 2449), STAT and "UIDL 1" go in one write, saving a round trip (an empty
+// mailbox then costs one more exchange for the probe). uidlErr is the
+// probe's *Error (a server without UIDL); err is any other failure, which
+// ends the session as Stat's would.
+func (c *Client) StatUIDL(ctx context.Context) (count int, size int64, uidlErr, err error) {
+	if !c.pipelining {
+		if count, size, err = c.Stat(ctx); err != nil {
+			return count, size, nil, err
+		}
+		uidlErr, err = c.probeUIDL(ctx, count)
+		return count, size, uidlErr, err
+	}
+	var probed bool
+	err = c.run(ctx, "STAT", func() error {
+		if err := c.write([]string{"STAT", "UIDL 1"}, []string{"STAT", "UIDL 1"}); err != nil {
+			return err
+		}
+		var statErr error
+		count, size, statErr = c.readStat()
+		if statErr != nil && !isServerError(statErr) {
+			return statErr
+		}
+		st, err := c.readStatus("UIDL")
+		switch {
+		case statErr != nil:
+			if err != nil && !isServerError(err) {
+				return err
+			}
+			return statErr
+		case err == nil:
+			n, _, perr := parseUIDLine(st.raw)
+			if perr != nil {
+				return perr
+			}
+			if n != 1 {
+				return malformed("UIDL: reply for another message", st.raw)
+			}
+			probed = true
+		case !isServerError(err):
+			return err
+		case count > 0:
+			uidlErr, probed = err, true
+		}
+		return nil
+	})
+	if err != nil || probed {
+		return count, size, uidlErr, err
+	}
+	// An empty mailbox refuses "UIDL 1" whether or not it has UIDL.
+	uidlErr, err = c.probeUIDL(ctx, count)
+	return count, size, uidlErr, err
+}
+
+// probeUIDL asks UIDL in the form that suits count messages. uidlErr is the
+// server's *Error (no UIDL); err is any other failure.
+func (c *Client) probeUIDL(ctx context.Context, count int) (uidlErr, err error) {
+	if count > 0 {
+		_, err = c.UIDL(ctx, 1)
+	} else {
+		_, err = c.UIDLAll(ctx)
+	}
+	if err != nil && isServerError(err) {
+		return err, nil
+	}
+	return nil, err
 }
 
 // UIDL sends "UIDL msg" and returns the message's unique id. A server
