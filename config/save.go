@@ -65,6 +65,19 @@ func Save(path string, c *Config, opts SaveOptions) error {
 	if _, _, err := Parse(data, path); err != nil {
 		return fmt.Errorf("cannot save %s: mailsetup produced a file it cannot read back (a bug; please report it): %w", path, err)
 	}
+	return WriteFile(path, data, opts)
+}
+
+// WriteFile writes data to path as Save writes a config, without the
+// config's checks: atomically, at mode 0600 (0640 with opts.Group or when
+// the file it replaces was group-readable), keeping the replaced file's
+// owner and group unless opts say otherwise, through a symlink to its
+// target, creating a missing folder with mode 0700. Other secrets the
+// connector reads (the OAuth 2.0 token file) are written with it.
+func WriteFile(path string, data []byte, opts SaveOptions) error {
+	if path == "" {
+		return errors.New("cannot save: no path given")
+	}
 	uid, gid, err := lookupOwner(opts)
 	if err != nil {
 		return err

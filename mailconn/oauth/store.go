@@ -7,10 +7,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/mailsetup/mailsetup/config"
 )
 
 // tokenFileVersion is the format of the token file this build writes.
@@ -66,68 +67,14 @@ func readToken(path, command string) (*storedToken, error) {
 	return &st, nil
 }
 
-// writeToken writes st to path atomically: a temp file in the same folder
-// is written, fsynced, given its mode and owner, and renamed over path; the
-// folder is fsynced. The file gets mode 0600 (0640 when the file it replaces
-// was group-readable) and keeps the owner and group of the file it
-// replaces. A missing folder is created with mode 0700; a symlink at path
-// is followed.
-func writeToken(path string, st *storedToken) (err error) {
+// writeToken writes st to path as the config is written (config.WriteFile):
+// atomically, at mode 0600 (0640 when the file it replaces was
+// group-readable), keeping that file's owner and group, through a symlink,
+// creating a missing folder with mode 0700.
+func writeToken(path string, st *storedToken) error {
 	data, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return fmt.Errorf("cannot save the token: %w", err)
 	}
-	data = append(data, '\n')
-	if target, err := filepath.EvalSymlinks(path); err == nil {
-		path = target
-	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("cannot save the token in %s: %w", dir, err)
-	}
-	mode := fs.FileMode(0o600)
-	uid, gid := -1, -1
-	if old, err := os.Stat(path); err == nil {
-		if old.Mode().Perm()&0o040 != 0 {
-			mode = 0o640
-		}
-		uid, gid, _ = fileOwner(old)
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("cannot save the token in %s: %w", dir, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := tmp.Chmod(mode); err != nil {
-		return fmt.Errorf("cannot save the token in %s: %w", dir, err)
-	}
-	if uid >= 0 && (uid != os.Geteuid() || gid != os.Getegid()) {
-		// Keep the owner the connector's service user gave the file; an
-		// unprivileged caller that cannot is still the file's owner.
-		if err := tmp.Chown(uid, gid); err != nil && !errors.Is(err, fs.ErrPermission) {
-			return fmt.Errorf("cannot save the token in %s: %w", dir, err)
-		}
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("cannot save the token in %s: %w", dir, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("cannot save the token in %s: %w", dir, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("cannot save the token in %s: %w", dir, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("cannot save the token in %s: %w", dir, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
+	return config.WriteFile(path, append(data, '\n'), config.SaveOptions{})
 }
