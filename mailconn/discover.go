@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -129,6 +130,34 @@ func HostCandidates(host string, ports map[string]int) []ProbeCandidate {
 	return out
 }
 
+// HostCandidates returns the candidates ProbeHost probes on host: the six
+// of HostCandidates(host, o.Ports), then each of o.ExtraPorts as every
+// kind, in the order of Kinds, without a kind and port already listed.
+// Out-of-range extra ports are left out (ProbeHost refuses them).
+func (o DiscoverOptions) HostCandidates(host string) []ProbeCandidate {
+	out := HostCandidates(host, o.Ports)
+	seen := make(map[string]bool, len(out))
+	key := func(kind string, port int) string { return kind + ":" + strconv.Itoa(port) }
+	for _, c := range out {
+		seen[key(c.Kind(), c.Port)] = true
+	}
+	for _, p := range o.ExtraPorts {
+		if p < 1 || p > 65535 {
+			continue
+		}
+		for _, k := range Kinds {
+			if seen[key(k, p)] {
+				continue
+			}
+			seen[key(k, p)] = true
+			c := kindCandidate(host, k, nil)
+			c.Port = p
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // ProbeResult is what one candidate's probe found.
 type ProbeResult struct {
 	Candidate ProbeCandidate
@@ -204,6 +233,14 @@ type DiscoverOptions struct {
 	// instead of its usual one, for port mappings and tests. A plain kind
 	// without its own entry follows its STARTTLS kind.
 	Ports map[string]int
+	// ExtraPorts are ports to probe besides the usual ones, for a server
+	// behind a port mapping: ProbeHost probes each as every kind (IMAP and
+	// POP3, each over TLS, with STARTTLS and in plain text), after the
+	// usual candidates, skipping a kind and port they already cover. A
+	// plain-text or STARTTLS candidate on a port that speaks TLS ends soon
+	// with ErrPortSpeaksTLS rather than at the timeout. Ports must be in
+	// 1–65535; repeats are probed once. DiscoverEmail ignores them.
+	ExtraPorts []int
 	// Resolver looks up addresses, SRV and MX records; nil means
 	// net.DefaultResolver.
 	Resolver *net.Resolver
@@ -227,8 +264,14 @@ func (o DiscoverOptions) withDefaults() DiscoverOptions {
 	return o
 }
 
-// check fails on options that cannot work: an unreadable CA file.
+// check fails on options that cannot work: an unreadable CA file, an
+// extra port out of range.
 func (o DiscoverOptions) check() error {
+	for _, p := range o.ExtraPorts {
+		if p < 1 || p > 65535 {
+			return fmt.Errorf("extra port %d: not in 1-65535", p)
+		}
+	}
 	if o.CAFile == "" {
 		return nil
 	}
@@ -238,8 +281,8 @@ func (o DiscoverOptions) check() error {
 	return nil
 }
 
-// ProbeHost probes the six candidates of host (HostCandidates) in
-// parallel: each connects, speaks the protocol (greeting, CAPABILITY or
+// ProbeHost probes the candidates of host (opts.HostCandidates: the six
+// usual ones plus those of opts.ExtraPorts) in parallel: each connects, speaks the protocol (greeting, CAPABILITY or
 // CAPA, STARTTLS or STLS where the candidate asks for it, the TLS handshake
 // with the certificate's verdict) and logs out without authenticating. An
 // invalid certificate is recorded, never a reason to stop.
@@ -249,13 +292,14 @@ func (o DiscoverOptions) check() error {
 // (which may be nil) is called with each result as it finishes, from the
 // calling goroutine, never after ProbeHost returns. The results are in
 // candidate order. No goroutine outlives the call. The error is for unusable
-// options only (an unreadable CAFile, an empty host).
+// options only (an unreadable CAFile, an extra port out of range, an empty
+// host).
 func ProbeHost(ctx context.Context, host string, opts DiscoverOptions, report func(ProbeResult)) ([]ProbeResult, error) {
 	host = strings.TrimSuffix(strings.Trim(strings.TrimSpace(host), "[]"), ".")
 	if host == "" {
 		return nil, errors.New("no host to probe")
 	}
-	return ProbeCandidates(ctx, HostCandidates(host, opts.Ports), opts, report)
+	return ProbeCandidates(ctx, opts.HostCandidates(host), opts, report)
 }
 
 // ProbeCandidates probes the given candidates as ProbeHost does. Each host

@@ -163,6 +163,20 @@ func (p *prober) fail(ctx context.Context, err error) {
 	p.res.Err, p.res.Step, p.res.Problem, p.res.Hint = err, p.step, f.short, f.hint
 }
 
+// watchTLS starts, for a plain-text or STARTTLS candidate, the connection
+// test's check for a port that speaks TLS (see tlsProbe): a greeting that
+// does not come soon ends the wait with ErrPortSpeaksTLS instead of the
+// run's timeout. It returns nil for a TLS candidate.
+func (p *prober) watchTLS(ctx context.Context) *tlsProbe {
+	if p.c.Security == config.SecurityTLS {
+		return nil
+	}
+	var d net.Dialer
+	return watchTLS(ctx, p.raw, func(ctx context.Context, addr string) (net.Conn, error) {
+		return d.DialContext(ctx, "tcp", addr)
+	}, p.c.Host)
+}
+
 // logoutDeadline shortens the connection's deadline for the goodbye.
 func (p *prober) logoutDeadline(ctx context.Context) {
 	d := time.Now().Add(probeLogoutBudget)
@@ -177,8 +191,9 @@ func (p *prober) logoutDeadline(ctx context.Context) {
 func (p *prober) imap(ctx context.Context, session net.Conn) error {
 	ic := &imapConn{w: session, lr: newLineReader(session, maxPreAuthLine), plain: p.c.Security != config.SecurityTLS}
 	p.step = StepGreeting
+	watch := p.watchTLS(ctx)
 	resp, err := ic.read()
-	if err != nil {
+	if err := probeErr(watch, err); err != nil {
 		return fmt.Errorf("greeting: %w", err)
 	}
 	if err := ic.greet(resp); err != nil {
@@ -225,8 +240,9 @@ func (p *prober) imapStartTLS(ctx context.Context, ic *imapConn) error {
 // a STARTTLS candidate and CAPA again, then QUIT.
 func (p *prober) pop3(ctx context.Context, session net.Conn) error {
 	p.step = StepGreeting
+	watch := p.watchTLS(ctx)
 	c, err := pop3.NewClient(ctx, session, nil)
-	if err != nil {
+	if err := probeErr(watch, err); err != nil {
 		return pop3GreetingErr(err)
 	}
 	p.res.Greeted, p.res.Greeting = true, sample(c.Greeting())

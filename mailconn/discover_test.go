@@ -37,15 +37,16 @@ func probeHost(t *testing.T, host string, o mailconn.DiscoverOptions) []mailconn
 	if ctx.Err() != nil {
 		t.Fatalf("ProbeHost ran into the hang guard")
 	}
-	if len(reported) != len(res) || len(res) != len(mailconn.Kinds) {
-		t.Fatalf("%d reported, %d returned, want %d", len(reported), len(res), len(mailconn.Kinds))
+	want := o.HostCandidates(host)
+	if len(reported) != len(res) || len(res) != len(want) {
+		t.Fatalf("%d reported, %d returned, want %d", len(reported), len(res), len(want))
 	}
-	for i, k := range mailconn.Kinds {
-		if got := res[i].Candidate.Kind(); got != k {
-			t.Errorf("result %d is %s, want %s (candidate order)", i, got, k)
+	for i, c := range want {
+		if got := res[i].Candidate; got != c {
+			t.Errorf("result %d is %v, want %v (candidate order)", i, got, c)
 		}
-		if !slices.ContainsFunc(reported, func(r mailconn.ProbeResult) bool { return r.Candidate == res[i].Candidate }) {
-			t.Errorf("%s was not reported", k)
+		if !slices.ContainsFunc(reported, func(r mailconn.ProbeResult) bool { return r.Candidate == c }) {
+			t.Errorf("%v was not reported", c)
 		}
 	}
 	return res

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,14 +36,21 @@ func (r *runner) startTLSProbe(ctx context.Context) *tlsProbe {
 	if r.in.Security == "tls" || r.raw == nil {
 		return nil
 	}
-	addr := r.raw.RemoteAddr().String()
+	return watchTLS(ctx, r.raw, r.dial, r.in.Server)
+}
+
+// watchTLS starts a tlsProbe for raw, the plain-text connection awaiting a
+// greeting: after probeDelay (at most a third of the time left) it dials
+// raw's address again with dial and sends a ClientHello naming serverName;
+// when a TLS record comes back it closes raw.
+func watchTLS(ctx context.Context, raw net.Conn, dial func(context.Context, string) (net.Conn, error), serverName string) *tlsProbe {
+	addr := raw.RemoteAddr().String()
 	delay := probeDelay
 	if d, ok := ctx.Deadline(); ok {
 		delay = min(delay, time.Until(d)/3)
 	}
 	pctx, cancel := context.WithCancel(ctx)
 	p := &tlsProbe{cancel: cancel}
-	raw := r.raw
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
@@ -53,7 +61,7 @@ func (r *runner) startTLSProbe(ctx context.Context) *tlsProbe {
 			return
 		case <-t.C:
 		}
-		if r.speaksTLS(pctx, addr) {
+		if speaksTLS(pctx, dial, addr, serverName) {
 			p.isTLS.Store(true)
 			_ = raw.Close()
 		}
@@ -63,8 +71,8 @@ func (r *runner) startTLSProbe(ctx context.Context) *tlsProbe {
 
 // speaksTLS dials addr and reports whether it answers a ClientHello with a
 // TLS record.
-func (r *runner) speaksTLS(ctx context.Context, addr string) bool {
-	c, err := r.dial(ctx, addr)
+func speaksTLS(ctx context.Context, dial func(context.Context, string) (net.Conn, error), addr, serverName string) bool {
+	c, err := dial(ctx, addr)
 	if err != nil {
 		return false
 	}
@@ -72,7 +80,7 @@ func (r *runner) speaksTLS(ctx context.Context, addr string) bool {
 	g := newGuardConn(c, 64<<10)
 	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
 	defer stop()
-	tc := tls.Client(g, &tls.Config{InsecureSkipVerify: true, ServerName: r.in.Server}) //nolint:gosec // only detects TLS; nothing is sent over it
+	tc := tls.Client(g, &tls.Config{InsecureSkipVerify: true, ServerName: serverName}) //nolint:gosec // only detects TLS; nothing is sent over it
 	_ = tc.HandshakeContext(ctx)
 	return looksLikeTLSRecord(g.firstBytes())
 }
