@@ -3,6 +3,7 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -283,6 +284,9 @@ func TestDetect(t *testing.T) {
 			name: "detect, the recommendation is preselected, enter fills protocol, port and security",
 			drive: func(t *testing.T, h *harness, p *prober) {
 				h.press("ctrl+d")
+				if o := p.opts[0]; o.ExtraPorts != nil || h.m.server.detect.total != len(mailconn.Kinds) {
+					t.Errorf("no port typed in: extra ports %v, %d candidates", o.ExtraPorts, h.m.server.detect.total)
+				}
 				h.wantText("Probing mail.example.com", "IMAP4 993 tls TLS 1.3 verified PLAIN LOGIN",
 					"POP3 995 tls TLS 1.3 self-signed PLAIN USER", "POP3 110 starttls connection refused",
 					"4 of 6 answered. Recommended: IMAP4 over SSL/TLS, port 993.")
@@ -325,6 +329,52 @@ func TestDetect(t *testing.T) {
 				h.press("ctrl+d", "enter")
 				if v := h.m.server.port.value(); v != "1993" {
 					t.Fatalf("port field %q", v)
+				}
+			},
+		},
+		{
+			name: "the port typed in is probed as every kind besides the usual ports",
+			p: &prober{results: append(sampleProbe()[5:], mailconn.ProbeResult{Candidate: mailconn.ProbeCandidate{Protocol: config.ProtocolPOP3,
+				Port: 44115, Security: config.SecurityStartTLS}, Answered: true, Greeted: true,
+				TLS: &mailconn.TLSInfo{Version: "TLS 1.3", Verified: true}, CertificateOK: true, Mechanisms: []string{"PLAIN", "USER"}})},
+			drive: func(t *testing.T, h *harness, p *prober) {
+				h.m.server.port.setValue("44115")
+				h.press("ctrl+d")
+				if o := p.opts[0]; !slices.Equal(o.ExtraPorts, []int{44115}) {
+					t.Errorf("extra ports %v, want the port typed in", o.ExtraPorts)
+				}
+				if got := h.m.server.detect.total; got != 2*len(mailconn.Kinds) {
+					t.Errorf("%d candidates counted, want %d", got, 2*len(mailconn.Kinds))
+				}
+				h.wantText("POP3 44115 starttls", "Recommended: POP3 with STARTTLS, port 44115.")
+				h.press("enter")
+				in := h.m.incoming()
+				if in.Protocol != config.ProtocolPOP3 || in.Security != config.SecurityStartTLS || h.m.server.port.value() != "44115" {
+					t.Fatalf("after detect: %s %s port field %q", in.Protocol, in.Security, h.m.server.port.value())
+				}
+				h.wantText("Detect chose POP3 with STARTTLS, port 44115 (certificate: verified).")
+			},
+		},
+		{
+			name: "nothing answering on the port typed in says so",
+			p:    &prober{results: sampleProbe()[5:]},
+			drive: func(t *testing.T, h *harness, p *prober) {
+				h.m.server.port.setValue("44115")
+				h.press("ctrl+d")
+				h.wantText("Nothing answered on mail.example.com, on the usual ports or on port 44115")
+				if o := p.opts[0]; !slices.Equal(o.ExtraPorts, []int{44115}) {
+					t.Errorf("extra ports %v", o.ExtraPorts)
+				}
+			},
+		},
+		{
+			name: "a port field that is not a port adds nothing",
+			p:    &prober{results: sampleProbe()[5:]},
+			drive: func(t *testing.T, h *harness, p *prober) {
+				h.m.server.port.setValue("99999")
+				h.press("ctrl+d")
+				if o := p.opts[0]; o.ExtraPorts != nil || h.m.server.detect.total != len(mailconn.Kinds) {
+					t.Errorf("port 99999: extra ports %v, %d candidates", o.ExtraPorts, h.m.server.detect.total)
 				}
 			},
 		},

@@ -47,6 +47,7 @@ type detectPanel struct {
 
 	host    string
 	total   int                    // candidates probed
+	port    int                    // the port typed in, probed besides the usual ones; 0 if none
 	results []mailconn.ProbeResult // in the order they finished
 	err     error                  // the probe could not start (an unreadable CA file)
 	best    int                    // index of the recommendation in results, -1 if none
@@ -75,8 +76,18 @@ func (d *detectPanel) start(host string) tea.Cmd {
 	d.run++
 	d.open, d.running = true, true
 	d.host, d.results, d.err, d.best, d.sel = host, nil, nil, -1, 0
-	d.total = len(mailconn.Kinds)
 	opts := mailconn.DiscoverOptions{}
+	// A port typed in is probed too, as every protocol and security mode:
+	// a server behind a port mapping answers only there.
+	if v := m.server.port.value(); v != "" && checkPort(v) == "" {
+		p, _ := strconv.Atoi(v)
+		opts.ExtraPorts = []int{p}
+	}
+	d.port = 0
+	if len(opts.ExtraPorts) > 0 {
+		d.port = opts.ExtraPorts[0]
+	}
+	d.total = len(opts.HostCandidates(host))
 	if v := m.certs.caFile.value(); v != "" && checkOptionalPath(v) == "" {
 		opts.CAFile = v
 	}
@@ -86,7 +97,7 @@ func (d *detectPanel) start(host string) tea.Cmd {
 	ctx, cancel := context.WithCancel(m.ctx)
 	d.cancel = cancel
 	run, fn := d.run, m.probeFn
-	begin := startStream(ctx, &m.bg, len(mailconn.Kinds)+1, func(send func(any)) {
+	begin := startStream(ctx, &m.bg, d.total+1, func(send func(any)) {
 		results, err := fn(ctx, host, opts, func(r mailconn.ProbeResult) { send(r) })
 		send(probeDoneMsg{results: results, err: err})
 	}, func(ch <-chan any) tea.Cmd { return waitProbe(run, ch) })

@@ -40,6 +40,9 @@ func (d *detectPanel) view(width, height int) page {
 	switch {
 	case d.running:
 		lines = append(lines, fmt.Sprintf("%s %d of %d done%s", d.spinner.View(), len(d.results), d.total, st.ellipsis))
+	case d.best < 0 && d.port != 0:
+		lines = append(lines, para(st.errLine(fmt.Sprintf("Nothing answered on %s, on the usual ports or on port %d: "+
+			"check the server name, the port and the firewall between here and the server.", d.host, d.port)), width))
 	case d.best < 0:
 		lines = append(lines, para(st.errLine(fmt.Sprintf("Nothing answered on %s: check the server name and the firewall between here and the server; "+
 			"a server on other ports needs its port typed in.", d.host)), width))

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -80,6 +81,9 @@ func TestRigDetect(t *testing.T) {
 		if o.CAFile != srv.CAFile {
 			t.Errorf("probe without the config's CA file: %+v", o)
 		}
+		if !slices.Equal(o.ExtraPorts, []int{srv.IMAPS}) {
+			t.Errorf("extra ports %v, want the port typed in, %d", o.ExtraPorts, srv.IMAPS)
+		}
 		o.Ports = map[string]int{mailconn.KindIMAPS: srv.IMAPS, mailconn.KindIMAP: srv.IMAP, mailconn.KindPOP3S: srv.POP3S, mailconn.KindPOP3: srv.POP3}
 		o.Timeout = 15 * time.Second // a hang guard
 		return mailconn.ProbeHost(ctx, host, o, report)
@@ -88,7 +92,10 @@ func TestRigDetect(t *testing.T) {
 	h.wantScreen(scrServer)
 	h.press("ctrl+d")
 	h.wantText(fmt.Sprintf("IMAP4 %d tls TLS 1.3 verified", srv.IMAPS), fmt.Sprintf("POP3 %d starttls TLS 1.3 verified", srv.POP3),
-		fmt.Sprintf("6 of 6 answered. Recommended: IMAP4 over SSL/TLS, port %d.", srv.IMAPS))
+		// the port field's IMAPS port is probed as the other five kinds too;
+		// none of them answers there
+		fmt.Sprintf("6 of 11 answered. Recommended: IMAP4 over SSL/TLS, port %d.", srv.IMAPS),
+		fmt.Sprintf("POP3 %d starttls port speaks TLS", srv.IMAPS))
 	for i := 0; i < 12; i++ { // the lines are in the order the probes ended: find POP3 over TLS
 		if r, _ := h.m.server.detect.selected(); r.Candidate.Kind() == mailconn.KindPOP3S {
 			break
