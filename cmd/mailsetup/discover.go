@@ -27,6 +27,7 @@ type discoverFlags struct {
 	caFile        string
 	tlsServerName string
 	ports         map[string]int
+	extraPorts    []int
 }
 
 func newDiscoverCmd(g *globals, stdout, _ io.Writer) *cobra.Command {
@@ -42,6 +43,9 @@ STARTTLS where asked, checks the certificate and lists the sign-in mechanisms
 STARTTLS before plain text, IMAP before POP3, a valid certificate before an
 invalid one (an invalid certificate is flagged, never hidden).
 
+A server behind a port mapping answers elsewhere: --port N probes port N as
+well, as every protocol and security mode (repeat it or list ports with commas).
+
 Given an address (user@example.com), it first looks for the domain's server:
 RFC 6186 SRV records, the domain's autoconfig file, the usual host names
 (imap., pop3., pop., mail.) and MX, and knows Microsoft 365 and Gmail.
@@ -51,11 +55,20 @@ error, 130 interrupted.`,
 		Example: `  mailsetup discover mail.example.com
   mailsetup discover support@example.com
   mailsetup discover 192.0.2.10 --tls-server-name mail.example.com --ca-file /etc/ssl/internal-ca.pem
+  mailsetup discover mail.example.com --port 44115
   mailsetup discover mail.example.com --ports imaps=10993,pop3s=10995 --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkPorts(f.ports, "--ports"); err != nil {
 				return err
+			}
+			if len(f.extraPorts) > 0 && strings.Contains(args[0], "@") {
+				return usageErrf("--port: give the server's HOST, not an email address")
+			}
+			for _, p := range f.extraPorts {
+				if p < 1 || p > 65535 {
+					return usageErrf("--port: %d is not a port (1-65535)", p)
+				}
 			}
 			return runDiscover(cmd.Context(), g, args[0], f, stdout)
 		},
@@ -66,6 +79,7 @@ error, 130 interrupted.`,
 	fl.StringVar(&f.caFile, "ca-file", "", "a PEM `file` of a CA to trust in addition to the system's")
 	fl.StringVar(&f.tlsServerName, "tls-server-name", "", "`name` to verify in certificates when HOST is an IP address or an alias")
 	fl.StringToIntVar(&f.ports, "ports", nil, "probe other ports, e.g. imaps=10993,imap=10143,pop3s=10995,pop3=10110 (imap-plain and pop3-plain follow imap and pop3)")
+	fl.IntSliceVar(&f.extraPorts, "port", nil, "also probe this `port` as every protocol and security mode, for a server behind a port mapping (repeat or comma-separate for more)")
 	return cmd
 }
 
@@ -89,7 +103,7 @@ func (f discoverFlags) options() mailconn.DiscoverOptions {
 			ca = abs
 		}
 	}
-	return mailconn.DiscoverOptions{Timeout: f.timeout, CAFile: ca, TLSServerName: f.tlsServerName, Ports: f.ports}
+	return mailconn.DiscoverOptions{Timeout: f.timeout, CAFile: ca, TLSServerName: f.tlsServerName, Ports: f.ports, ExtraPorts: f.extraPorts}
 }
 
 // discovered is the outcome of one discover run, for printing and for init.

@@ -73,7 +73,7 @@ type jsonProvider struct {
 
 // start announces a host probe.
 func (p *discoverPrinter) start(host string, opts mailconn.DiscoverOptions) {
-	p.total = len(mailconn.Kinds)
+	p.total = len(opts.HostCandidates(host))
 	if p.json {
 		return
 	}
@@ -185,7 +185,7 @@ func (p *discoverPrinter) finish(d *discovered, f discoverFlags, configArg strin
 		if d.disc != nil {
 			where = "any server found for " + d.disc.Domain
 		}
-		msg := fmt.Sprintf("Nothing answered on %s. Check the name, the firewall between here and the server, and --ports if it listens on other ports.", where)
+		msg := fmt.Sprintf("Nothing answered on %s. Check the name, the firewall between here and the server, and --port if it listens on another port.", where)
 		if d.disc == nil && net.ParseIP(d.target) == nil && strings.Contains(d.target, ".") {
 			msg += " To find a domain's server, give an address: mailsetup discover user@" + d.target + "."
 		}

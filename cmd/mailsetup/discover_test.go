@@ -108,6 +108,57 @@ func TestDiscoverJSON(t *testing.T) {
 	}
 }
 
+// TestDiscoverExtraPort probes the rig's listeners as --port, the usual
+// candidates pointed at a closed port.
+func TestDiscoverExtraPort(t *testing.T) {
+	srv := mailtest.Start(t, mailtest.Options{})
+	closed := closedPortsFlag(t)
+	tests := []struct {
+		name      string
+		ports     []string // the --port flags
+		extra     []int    // the ports they name
+		wantPort  int
+		wantProto string
+		wantSec   string
+	}{
+		{"POP3 with STLS", []string{"--port", fmt.Sprint(srv.POP3)}, []int{srv.POP3}, srv.POP3, config.ProtocolPOP3, config.SecurityStartTLS},
+		{"repeated", []string{"--port", fmt.Sprint(srv.POP3), "--port", fmt.Sprint(srv.IMAPS)}, []int{srv.POP3, srv.IMAPS},
+			srv.IMAPS, config.ProtocolIMAP, config.SecurityTLS},
+		{"comma list", []string{"--port", fmt.Sprintf("%d,%d", srv.IMAPS, srv.POP3)}, []int{srv.IMAPS, srv.POP3},
+			srv.IMAPS, config.ProtocolIMAP, config.SecurityTLS},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"discover", srv.Host, "--json", "--ports", closed, "--ca-file", srv.CAFile, "--timeout", "20s"}, tt.ports...)
+			code, out, errs := cli(t, "", args...)
+			if code != 0 {
+				t.Fatalf("exit %d, stderr %q\n%s", code, errs, out)
+			}
+			lines := jsonLines(t, out)
+			want := len(mailconn.Kinds) * (1 + len(tt.extra))
+			if len(lines) != want+1 {
+				t.Fatalf("%d lines, want %d probes and a recommendation:\n%s", len(lines), want, out)
+			}
+			perPort := map[float64]int{}
+			for _, m := range lines[:want] {
+				if miss := hasKeys(m, probeKeys...); len(miss) > 0 || m["type"] != "probe" {
+					t.Errorf("probe line lacks %v: %v", miss, m)
+				}
+				perPort[m["port"].(float64)]++
+			}
+			for _, p := range tt.extra {
+				if perPort[float64(p)] != len(mailconn.Kinds) {
+					t.Errorf("%d probes on port %d, want %d", perPort[float64(p)], p, len(mailconn.Kinds))
+				}
+			}
+			rec := lines[want]
+			if rec["type"] != "recommendation" || rec["port"] != float64(tt.wantPort) || rec["protocol"] != tt.wantProto || rec["security"] != tt.wantSec {
+				t.Errorf("recommendation %v, want %s %s on %d", rec, tt.wantProto, tt.wantSec, tt.wantPort)
+			}
+		})
+	}
+}
+
 func TestDiscoverNothingAnswers(t *testing.T) {
 	ports := closedPortsFlag(t)
 	t.Run("json", func(t *testing.T) {
@@ -197,6 +248,9 @@ func TestDiscoverUsageErrors(t *testing.T) {
 		{"two targets", []string{"discover", "a", "b"}, "arg"},
 		{"unknown kind", []string{"discover", "h", "--ports", "smtp=25"}, "smtp"},
 		{"port out of range", []string{"discover", "h", "--ports", "imaps=0"}, "imaps=0"},
+		{"extra port out of range", []string{"discover", "h", "--port", "70000"}, "--port: 70000"},
+		{"extra port not a number", []string{"discover", "h", "--port", "pop3"}, "pop3"},
+		{"extra port with an address", []string{"discover", "user@example.com", "--port", "44115"}, "HOST"},
 		{"unreadable CA file", []string{"discover", "127.0.0.1", "--ca-file", "/nonexistent/ca.pem"}, "ca_file"},
 		{"address without domain", []string{"discover", "user@"}, "not an email address"},
 		{"init: bad discover ports", []string{"init", "--from-discover", "h", "--discover-ports", "x=1", "--server", "h", "--username", "u", "--password-env", "X"}, "--discover-ports"},
