@@ -396,6 +396,31 @@ func TestDetect(t *testing.T) {
 			},
 		},
 		{
+			name: "only plain text answered: nothing recommended or preselected; the user may choose it",
+			p:    &prober{results: plainOnlyProbe()},
+			drive: func(t *testing.T, h *harness, p *prober) {
+				h.press("ctrl+d")
+				h.wantText("No candidate offered TLS or STARTTLS, only plain text.", "strips TLS", "To use plain text anyway, choose a line")
+				d := h.m.server.detect
+				if d.best != -1 || d.sel != -1 || strings.Contains(h.screenText(), "Recommended") {
+					t.Fatalf("best %d, selected %d: plain text recommended or preselected\n%s", d.best, d.sel, h.screenText())
+				}
+				before := h.m.incoming()
+				h.press("enter")
+				if in := h.m.incoming(); !d.isOpen() || in.Security != before.Security || in.Protocol != before.Protocol {
+					t.Fatalf("enter with nothing chosen applied %s %s", in.Protocol, in.Security)
+				}
+				h.press("down")
+				h.wantText("Selected: IMAP4 in plain text, port 143.", "Plain text: the password and all mail would cross the network unencrypted.")
+				h.press("enter")
+				in := h.m.incoming()
+				if in.Protocol != config.ProtocolIMAP || in.Security != config.SecurityNone {
+					t.Fatalf("after choosing plain IMAP: %s %s", in.Protocol, in.Security)
+				}
+				h.wantText("Detect chose IMAP4 in plain text, port 143")
+			},
+		},
+		{
 			name: "no server name: the field's problem shows, nothing is probed",
 			drive: func(t *testing.T, h *harness, p *prober) {
 				h.press("ctrl+u")

@@ -28,18 +28,22 @@ func (d *detectPanel) view(width, height int) page {
 	showTLS := width >= 68
 	lines = append(lines, st.muted.Render(d.header(showTLS)))
 	for i, r := range d.results {
-		lines = append(lines, d.row(r, i == d.sel && !d.running && d.best >= 0, showTLS, width))
+		lines = append(lines, d.row(r, i == d.sel && !d.running, showTLS, width))
 	}
 	lines = append(lines, "")
-	answered := 0
-	for _, r := range d.results {
-		if r.Answered {
-			answered++
-		}
-	}
+	answered := d.answered()
 	switch {
 	case d.running:
 		lines = append(lines, fmt.Sprintf("%s %d of %d done%s", d.spinner.View(), len(d.results), d.total, st.ellipsis))
+	case d.best < 0 && answered > 0:
+		// Only plain text answered: say why nothing is recommended, and
+		// let the user pick a line knowingly.
+		lines = append(lines, para(st.warnLine(mailconn.NoTLSReason), width))
+		if d.sel < 0 {
+			lines = append(lines, para(st.muted.Render(fmt.Sprintf("To use plain text anyway, choose a line with %s and press enter.", st.arrows)), width))
+			break
+		}
+		lines = append(lines, d.detail(d.results[d.sel], answered, width)...)
 	case d.best < 0 && d.port != 0:
 		lines = append(lines, para(st.errLine(fmt.Sprintf("Nothing answered on %s, on the usual ports or on port %d: "+
 			"check the server name, the port and the firewall between here and the server.", d.host, d.port)), width))
