@@ -125,8 +125,7 @@ func (r *runner) pop3StartTLS(st *pop3State) error {
 		}
 		s.detail = info.Detail()
 		if info.Problem != nil {
-			hint, field := info.Problem.Hint()
-			s.warnf(field, hint)
+			r.acceptedCert(s, info)
 		}
 		st.plain = false
 		return nil
@@ -229,6 +228,7 @@ func (r *runner) pop3Auth(st *pop3State) error {
 		}
 		s.detail += " as " + r.in.Username
 		r.plainWarning(s, st.plain, mech)
+		r.unverifiedWarning(s)
 		return nil
 	})
 }

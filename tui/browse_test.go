@@ -315,6 +315,10 @@ func TestDetect(t *testing.T) {
 				if !in.RejectInvalidCertificates {
 					t.Error("detect turned the certificate check off by itself")
 				}
+				h.m.certs.reject.checked = false // the check is off: no warning asks to turn it off
+				if text := h.screenText(); strings.Contains(text, "clear the check box") || !strings.Contains(text, "check the box again") {
+					t.Errorf("with the check box clear, the note asks to clear it:\n%s", text)
+				}
 				h.m.security.mode.set(config.SecurityStartTLS) // changed since: the note goes
 				if strings.Contains(h.screenText(), "Detect chose") {
 					t.Error("the note stays after the security changed")
