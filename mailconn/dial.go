@@ -122,8 +122,7 @@ func (r *runner) handshake(ctx context.Context, c net.Conn, s *stepState) (*tls.
 	s.detail = info.Detail()
 	switch v := tc.ConnectionState().Version; {
 	case info.Problem != nil:
-		hint, field := info.Problem.Hint()
-		s.warnf(field, hint)
+		r.acceptedCert(s, info)
 	case v < tls.VersionTLS12:
 		s.warnf(FieldTLSMinVersion, "The server speaks only "+tlsVersionName(v)+", which is outdated and weak: update the server's TLS settings.")
 	}
@@ -131,6 +130,30 @@ func (r *runner) handshake(ctx context.Context, c net.Conn, s *stepState) (*tls.
 		r.tr.note("TLS: %s", s.detail)
 	}
 	return tc, nil
+}
+
+// acceptedCert records a certificate that did not verify but was let
+// through (reject_invalid_certificates = false), for the TLS or STARTTLS
+// step's warning and the authenticate step's.
+func (r *runner) acceptedCert(s *stepState, info *TLSInfo) {
+	hint, field := info.Problem.HintAccepted()
+	s.warnf(field, hint)
+	r.unverified = info.Problem
+}
+
+// unverifiedWarning marks the authenticate step as a warning when the
+// credentials went over TLS whose certificate did not verify: whoever holds
+// that certificate may have them. A matching pin is verified.
+func (r *runner) unverifiedWarning(s *stepState) {
+	ce := r.unverified
+	if ce == nil {
+		return
+	}
+	const what = "credentials were sent to a server whose certificate did not verify"
+	s.detail += "; the " + what
+	hint, field := ce.HintAccepted()
+	s.warnf(field, "The "+what+" ("+ce.Error()+"), so whoever holds that certificate may have them: "+
+		strings.TrimPrefix(hint, "reject_invalid_certificates = false let it through; "))
 }
 
 // shortNetError is the short form of a dial error: "connection refused",

@@ -343,15 +343,47 @@ func ProbeCandidates(ctx context.Context, cands []ProbeCandidate, opts DiscoverO
 	return results, nil
 }
 
-// Recommend picks the best answering result: TLS before STARTTLS before
-// plain text, then IMAP before POP3, then a verified certificate before an
-// invalid one, then a host inside the domain before one outside it, then the
-// earlier candidate. An invalid certificate only lowers a candidate. It
-// reports false when no candidate answered.
+// Recommend picks the best result that answered over TLS or STARTTLS: TLS
+// before STARTTLS, then IMAP before POP3, then a verified certificate before
+// an invalid one, then a host inside the domain before one outside it, then
+// the earlier candidate. An invalid certificate only lowers a candidate.
+//
+// It never picks a plain-text candidate: a server that offers no TLS and no
+// STARTTLS looks exactly like one whose TLS an attacker on the path has
+// stripped, so only the user can choose plain text (see BestPlainText and
+// PlainTextOnly). It reports false when no candidate answered over TLS or
+// STARTTLS.
 func Recommend(results []ProbeResult) (ProbeResult, bool) {
+	return bestOf(results, func(r *ProbeResult) bool { return r.Candidate.Security != config.SecurityNone })
+}
+
+// BestPlainText picks the best plain-text result that answered, ranked as
+// Recommend ranks, for a caller whose user has explicitly accepted plain
+// text (init's --allow-plaintext or --security none). It reports false when
+// no plain-text candidate answered.
+func BestPlainText(results []ProbeResult) (ProbeResult, bool) {
+	return bestOf(results, func(r *ProbeResult) bool { return r.Candidate.Security == config.SecurityNone })
+}
+
+// PlainTextOnly reports whether some candidate answered but none over TLS
+// or STARTTLS: Recommend then recommends nothing, and the reason to show
+// is NoTLSReason.
+func PlainTextOnly(results []ProbeResult) bool {
+	_, secure := Recommend(results)
+	_, plain := BestPlainText(results)
+	return plain && !secure
+}
+
+// NoTLSReason says why nothing is recommended when PlainTextOnly holds.
+const NoTLSReason = "No candidate offered TLS or STARTTLS, only plain text. " +
+	"That is exactly what a connection looks like when an attacker on the network strips TLS, " +
+	"so nothing is recommended: the password would cross the network unencrypted."
+
+// bestOf is the best answering result that keep accepts.
+func bestOf(results []ProbeResult, keep func(*ProbeResult) bool) (ProbeResult, bool) {
 	best := -1
 	for i := range results {
-		if !results[i].Answered {
+		if !results[i].Answered || !keep(&results[i]) {
 			continue
 		}
 		if best < 0 || rank(&results[i], &results[best]) < 0 {

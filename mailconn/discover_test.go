@@ -143,9 +143,44 @@ func TestProbeHostRig(t *testing.T) {
 				t.Errorf("%s on a STARTTLS port: answered %v, STARTTLS offered %v (%v)", k, r.Answered, r.StartTLSOffered, r.Err)
 			}
 		}
-		best, ok := mailconn.Recommend(res)
-		if !ok || best.Candidate.Kind() != mailconn.KindIMAPPlain {
-			t.Errorf("recommended %+v (%v), want plain IMAP, the only IMAP that answered", best.Candidate, ok)
+		// Only plain text answered: what a stripped connection looks like.
+		if best, ok := mailconn.Recommend(res); ok {
+			t.Errorf("recommended %+v; only plain text answered, want none", best.Candidate)
+		}
+		if !mailconn.PlainTextOnly(res) {
+			t.Error("PlainTextOnly is false with only plain text answering")
+		}
+		if best, ok := mailconn.BestPlainText(res); !ok || best.Candidate.Kind() != mailconn.KindIMAPPlain {
+			t.Errorf("best plain text %+v (%v), want plain IMAP", best.Candidate, ok)
+		}
+	})
+
+	// An attacker who blocks 993/995 and removes STARTTLS from the
+	// capabilities leaves exactly this: greetings in plain text, STARTTLS
+	// not offered, the TLS ports closed.
+	t.Run("STARTTLS stripped, TLS ports closed", func(t *testing.T) {
+		o := base
+		closed := freePort(t)
+		o.Ports = map[string]int{
+			mailconn.KindIMAPS: closed, mailconn.KindIMAP: srv.IMAPPlainOnly,
+			mailconn.KindPOP3S: closed, mailconn.KindPOP3: srv.POP3PlainOnly,
+		}
+		res := probeHost(t, srv.Host, o)
+		for _, k := range []string{mailconn.KindIMAP, mailconn.KindPOP3} {
+			if r := byKind(t, res, k); r.Answered || !errors.Is(r.Err, mailconn.ErrStartTLSNotOffered) {
+				t.Errorf("%s: answered %v, err %v; want STARTTLS not offered", k, r.Answered, r.Err)
+			}
+		}
+		for _, k := range []string{mailconn.KindIMAPPlain, mailconn.KindPOP3Plain} {
+			if r := byKind(t, res, k); !r.Answered || r.StartTLSOffered {
+				t.Errorf("%s: answered %v, STARTTLS offered %v", k, r.Answered, r.StartTLSOffered)
+			}
+		}
+		if best, ok := mailconn.Recommend(res); ok {
+			t.Errorf("recommended %+v on a stripped connection, want none", best.Candidate)
+		}
+		if !mailconn.PlainTextOnly(res) {
+			t.Error("PlainTextOnly is false on a stripped connection")
 		}
 	})
 
@@ -379,7 +414,9 @@ func TestRecommend(t *testing.T) {
 		{"the earlier of equals",
 			mk(cand{kind: "pop3s", answered: true, certOK: true}, cand{kind: "pop3s", answered: true, certOK: true}), 0},
 		{"answered only",
-			mk(cand{kind: "imaps"}, cand{kind: "pop3-plain", answered: true}), 1},
+			mk(cand{kind: "imap"}, cand{kind: "pop3", answered: true, certOK: true}), 1},
+		{"never plain text",
+			mk(cand{kind: "imaps"}, cand{kind: "pop3-plain", answered: true}, cand{kind: "imap-plain", answered: true}), -1},
 		{"none answered", mk(cand{kind: "imaps"}, cand{kind: "imap"}), -1},
 		{"empty", nil, -1},
 	}
@@ -394,6 +431,47 @@ func TestRecommend(t *testing.T) {
 			}
 			if !ok || got.Greeting != strconv.Itoa(tt.want) {
 				t.Errorf("recommended #%s %+v, want #%d %+v", got.Greeting, got.Candidate, tt.want, tt.results[tt.want].Candidate)
+			}
+		})
+	}
+}
+
+func TestBestPlainText(t *testing.T) {
+	cands := mailconn.HostCandidates("h.test", nil)
+	res := func(kind string, answered bool) mailconn.ProbeResult {
+		r := mailconn.ProbeResult{Candidate: cands[slices.Index(mailconn.Kinds, kind)], Answered: answered}
+		if r.Candidate.Security != config.SecurityNone {
+			r.TLS = &mailconn.TLSInfo{Version: "TLS 1.3", Verified: true}
+			r.CertificateOK = true
+		}
+		return r
+	}
+	tests := []struct {
+		name      string
+		results   []mailconn.ProbeResult
+		plainOnly bool
+		wantPlain string // kind of BestPlainText, "" for none
+	}{
+		{"only plain text", []mailconn.ProbeResult{res("imaps", false), res("pop3-plain", true), res("imap-plain", true)}, true, "imap-plain"},
+		{"STARTTLS beside plain text", []mailconn.ProbeResult{res("pop3", true), res("imap-plain", true)}, false, "imap-plain"},
+		{"nothing answered", []mailconn.ProbeResult{res("imaps", false), res("imap-plain", false)}, false, ""},
+		{"TLS only", []mailconn.ProbeResult{res("imaps", true)}, false, ""},
+		{"empty", nil, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := mailconn.PlainTextOnly(tt.results); got != tt.plainOnly {
+				t.Errorf("PlainTextOnly = %v, want %v", got, tt.plainOnly)
+			}
+			got, ok := mailconn.BestPlainText(tt.results)
+			if tt.wantPlain == "" {
+				if ok {
+					t.Errorf("BestPlainText = %+v, want none", got.Candidate)
+				}
+				return
+			}
+			if !ok || got.Candidate.Kind() != tt.wantPlain {
+				t.Errorf("BestPlainText = %+v (%v), want %s", got.Candidate, ok, tt.wantPlain)
 			}
 		})
 	}

@@ -150,3 +150,27 @@ func (e *ServerError) Error() string {
 	}
 	return s
 }
+
+// PasswordCharError is a password the protocol's command cannot carry: a
+// line break (or NUL) in POP3's PASS would end the command and start
+// another. It is refused before anything is sent.
+type PasswordCharError struct {
+	Command string // "PASS"
+	What    string // "a line break" or "a NUL character"
+}
+
+func (e *PasswordCharError) Error() string {
+	return e.Command + " not sent: the password contains " + e.What
+}
+
+// passwordCharError is a *PasswordCharError when secret cannot go on a
+// command line, else nil.
+func passwordCharError(command, secret string) error {
+	switch {
+	case strings.ContainsAny(secret, "\r\n"):
+		return &PasswordCharError{Command: command, What: "a line break"}
+	case strings.ContainsRune(secret, 0):
+		return &PasswordCharError{Command: command, What: "a NUL character"}
+	}
+	return nil
+}

@@ -50,6 +50,7 @@ func classify(id StepID, err error, in *config.Incoming, ci connInfo) failure {
 		folder   *FolderError
 		timeout  *TimeoutError
 		srvErr   *ServerError
+		pwChar   *PasswordCharError
 		tlsPlain = isTLSToPlainPort(err)
 	)
 	switch {
@@ -114,6 +115,10 @@ func classify(id StepID, err error, in *config.Incoming, ci connInfo) failure {
 		f.hint = "Another client (often the running Mail Connector) holds the mailbox lock: stop it, or wait until it is done, and test again."
 	case errors.As(err, &authErr):
 		f = classifyAuth(f, authErr, in)
+	case errors.As(err, &pwChar):
+		f.short, f.field = "password contains "+pwChar.What, FieldPassword
+		f.hint = fmt.Sprintf("The password contains %s, which %s cannot send (%s), so nothing was sent: check the password; "+
+			"a password_file or password_command must give it on a single line.", pwChar.What, proto, pwChar.Command)
 	case errors.Is(err, ErrNoSecret):
 		f.short, f.field = "no password", FieldPassword
 		f.hint = "No password is set: enter the password, or set password_file, password_env or password_command."

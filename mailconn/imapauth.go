@@ -137,6 +137,7 @@ func (r *runner) imapAuthStep(c *imapclient.Client, ic *imapConn) error {
 		}
 		s.detail += " as " + r.in.Username
 		r.plainWarning(s, ic.plain, mech)
+		r.unverifiedWarning(s)
 		return nil
 	})
 }

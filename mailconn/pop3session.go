@@ -125,8 +125,7 @@ func (r *runner) pop3StartTLS(st *pop3State) error {
 		}
 		s.detail = info.Detail()
 		if info.Problem != nil {
-			hint, field := info.Problem.Hint()
-			s.warnf(field, hint)
+			r.acceptedCert(s, info)
 		}
 		st.plain = false
 		return nil
@@ -205,8 +204,13 @@ func (r *runner) pop3Auth(st *pop3State) error {
 			err = st.c.Auth(ctx, client)
 			s.detail = "AUTH " + mech
 		} else {
-			err = st.c.Login(ctx, r.in.Username, r.opts.Secret)
+			// PASS carries the password as is on its command line; SASL
+			// (PLAIN, LOGIN) sends it in base64 and needs no such check.
 			s.detail = "USER/PASS"
+			if err := passwordCharError("PASS", r.opts.Secret); err != nil {
+				return err
+			}
+			err = st.c.Login(ctx, r.in.Username, r.opts.Secret)
 		}
 		if err != nil {
 			var pe *pop3.Error
@@ -224,6 +228,7 @@ func (r *runner) pop3Auth(st *pop3State) error {
 		}
 		s.detail += " as " + r.in.Username
 		r.plainWarning(s, st.plain, mech)
+		r.unverifiedWarning(s)
 		return nil
 	})
 }

@@ -106,6 +106,9 @@ type runner struct {
 	res     Result
 	err     error // the failing step's error (with done)
 	done    bool  // a step failed: the result is final
+	// unverified is the problem of a certificate that did not verify but
+	// was let through (reject_invalid_certificates = false); nil otherwise.
+	unverified *CertError
 
 	// imapFinal, when set, replaces the IMAP mailbox step (ListFolders
 	// lists the folders there instead of opening one).

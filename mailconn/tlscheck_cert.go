@@ -138,6 +138,30 @@ func (e *CertError) Hint() (hint, field string) {
 	}
 }
 
+// HintAccepted is the hint for a certificate that did not verify but that
+// reject_invalid_certificates = false let through: the check is already
+// off, so it says how to make the certificate verify and turn the check
+// back on, never to turn it off.
+func (e *CertError) HintAccepted() (hint, field string) {
+	const lead = "reject_invalid_certificates = false let it through; "
+	switch e.Problem {
+	case CertUnknownAuthority:
+		return fmt.Sprintf(lead+"trust the issuing CA with ca_file or pin this certificate with pinned_certificate_sha256 = %q, then turn the check back on.",
+			e.Fingerprint), FieldCAFile
+	case CertExpired:
+		return lead + "renew the server's certificate, then turn the check back on.", FieldRejectInvalidCertificates
+	case CertNotYetValid:
+		return fmt.Sprintf(lead+"check this machine's clock and time zone (it reads %s, the certificate starts %s), then turn the check back on.",
+				e.Now.UTC().Format("2006-01-02 15:04 UTC"), e.NotBefore.UTC().Format("2006-01-02 15:04 UTC")),
+			FieldRejectInvalidCertificates
+	case CertWrongHost, CertPinMismatch:
+		hint, field = e.Hint()
+		return lead + strings.ToLower(hint[:1]) + hint[1:], field
+	default:
+		return lead + "fix the server's certificate, then turn the check back on.", FieldRejectInvalidCertificates
+	}
+}
+
 // when formats t as a date, or as date and time (UTC) when it falls on the
 // same day as other, where a date alone would not show the difference.
 func when(t, other time.Time) string {

@@ -315,6 +315,10 @@ func TestDetect(t *testing.T) {
 				if !in.RejectInvalidCertificates {
 					t.Error("detect turned the certificate check off by itself")
 				}
+				h.m.certs.reject.checked = false // the check is off: no warning asks to turn it off
+				if text := h.screenText(); strings.Contains(text, "clear the check box") || !strings.Contains(text, "check the box again") {
+					t.Errorf("with the check box clear, the note asks to clear it:\n%s", text)
+				}
 				h.m.security.mode.set(config.SecurityStartTLS) // changed since: the note goes
 				if strings.Contains(h.screenText(), "Detect chose") {
 					t.Error("the note stays after the security changed")
@@ -393,6 +397,31 @@ func TestDetect(t *testing.T) {
 				if p.callCount() != 2 {
 					t.Errorf("r ran %d probes in all, want 2", p.callCount())
 				}
+			},
+		},
+		{
+			name: "only plain text answered: nothing recommended or preselected; the user may choose it",
+			p:    &prober{results: plainOnlyProbe()},
+			drive: func(t *testing.T, h *harness, p *prober) {
+				h.press("ctrl+d")
+				h.wantText("No candidate offered TLS or STARTTLS, only plain text.", "strips TLS", "To use plain text anyway, choose a line")
+				d := h.m.server.detect
+				if d.best != -1 || d.sel != -1 || strings.Contains(h.screenText(), "Recommended") {
+					t.Fatalf("best %d, selected %d: plain text recommended or preselected\n%s", d.best, d.sel, h.screenText())
+				}
+				before := h.m.incoming()
+				h.press("enter")
+				if in := h.m.incoming(); !d.isOpen() || in.Security != before.Security || in.Protocol != before.Protocol {
+					t.Fatalf("enter with nothing chosen applied %s %s", in.Protocol, in.Security)
+				}
+				h.press("down")
+				h.wantText("Selected: IMAP4 in plain text, port 143.", "Plain text: the password and all mail would cross the network unencrypted.")
+				h.press("enter")
+				in := h.m.incoming()
+				if in.Protocol != config.ProtocolIMAP || in.Security != config.SecurityNone {
+					t.Fatalf("after choosing plain IMAP: %s %s", in.Protocol, in.Security)
+				}
+				h.wantText("Detect chose IMAP4 in plain text, port 143")
 			},
 		},
 		{

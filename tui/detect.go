@@ -36,7 +36,9 @@ type (
 // detectPanel is the server screen's Detect action: the host probe of
 // `mailsetup discover`, one line per candidate as it finishes; then the
 // user picks one (the recommended one preselected), which fills protocol,
-// port and security.
+// port and security. A plain-text candidate is never recommended nor
+// preselected: when only plain text answered (what a stripped connection
+// looks like), nothing is selected until the user moves to a line.
 type detectPanel struct {
 	m       *Model
 	open    bool
@@ -51,7 +53,7 @@ type detectPanel struct {
 	results []mailconn.ProbeResult // in the order they finished
 	err     error                  // the probe could not start (an unreadable CA file)
 	best    int                    // index of the recommendation in results, -1 if none
-	sel     int                    // index in results of the selected line
+	sel     int                    // index in results of the selected line, -1 if none
 }
 
 func newDetectPanel(m *Model) *detectPanel {
@@ -75,7 +77,7 @@ func (d *detectPanel) start(host string) tea.Cmd {
 	d.close()
 	d.run++
 	d.open, d.running = true, true
-	d.host, d.results, d.err, d.best, d.sel = host, nil, nil, -1, 0
+	d.host, d.results, d.err, d.best, d.sel = host, nil, nil, -1, -1
 	opts := mailconn.DiscoverOptions{}
 	// A port typed in is probed too, as every protocol and security mode:
 	// a server behind a port mapping answers only there.
@@ -145,7 +147,8 @@ func (d *detectPanel) update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-// finish ends a run: the recommendation is selected.
+// finish ends a run: the recommendation is selected; without one (nothing
+// answered, or only plain text) nothing is.
 func (d *detectPanel) finish(err error) {
 	d.running = false
 	if d.cancel != nil {
@@ -153,7 +156,7 @@ func (d *detectPanel) finish(err error) {
 		d.cancel = nil
 	}
 	d.err = err
-	d.best = -1
+	d.best, d.sel = -1, -1
 	if best, ok := mailconn.Recommend(d.results); ok {
 		for i := range d.results {
 			if d.results[i].Candidate == best.Candidate {
@@ -165,9 +168,13 @@ func (d *detectPanel) finish(err error) {
 }
 
 // move selects the next (dir 1) or previous (dir -1) candidate that
-// answered.
+// answered; with none selected, the first (or last) one.
 func (d *detectPanel) move(dir int) {
-	for i := d.sel + dir; i >= 0 && i < len(d.results); i += dir {
+	from := d.sel
+	if from < 0 && dir < 0 {
+		from = len(d.results)
+	}
+	for i := from + dir; i >= 0 && i < len(d.results); i += dir {
 		if d.results[i].Answered {
 			d.sel = i
 			return
@@ -175,8 +182,19 @@ func (d *detectPanel) move(dir int) {
 	}
 }
 
+// answered is the number of candidates that answered.
+func (d *detectPanel) answered() int {
+	n := 0
+	for _, r := range d.results {
+		if r.Answered {
+			n++
+		}
+	}
+	return n
+}
+
 func (d *detectPanel) selected() (mailconn.ProbeResult, bool) {
-	if d.running || d.best < 0 || d.sel >= len(d.results) || !d.results[d.sel].Answered {
+	if d.running || d.sel < 0 || d.sel >= len(d.results) || !d.results[d.sel].Answered {
 		return mailconn.ProbeResult{}, false
 	}
 	return d.results[d.sel], true
@@ -237,6 +255,8 @@ func (d *detectPanel) help() []key.Binding {
 	var bs []key.Binding
 	if _, ok := d.selected(); ok {
 		bs = append(bs, with(k.Up, d.m.st.arrows, "choose"), with(k.Choose, "enter", "use it"))
+	} else if d.answered() > 0 {
+		bs = append(bs, with(k.Up, d.m.st.arrows, "choose"))
 	}
 	return append(bs, k.Retry, with(k.Esc, "esc", "close"), k.Quit)
 }

@@ -28,18 +28,22 @@ func (d *detectPanel) view(width, height int) page {
 	showTLS := width >= 68
 	lines = append(lines, st.muted.Render(d.header(showTLS)))
 	for i, r := range d.results {
-		lines = append(lines, d.row(r, i == d.sel && !d.running && d.best >= 0, showTLS, width))
+		lines = append(lines, d.row(r, i == d.sel && !d.running, showTLS, width))
 	}
 	lines = append(lines, "")
-	answered := 0
-	for _, r := range d.results {
-		if r.Answered {
-			answered++
-		}
-	}
+	answered := d.answered()
 	switch {
 	case d.running:
 		lines = append(lines, fmt.Sprintf("%s %d of %d done%s", d.spinner.View(), len(d.results), d.total, st.ellipsis))
+	case d.best < 0 && answered > 0:
+		// Only plain text answered: say why nothing is recommended, and
+		// let the user pick a line knowingly.
+		lines = append(lines, para(st.warnLine(mailconn.NoTLSReason), width))
+		if d.sel < 0 {
+			lines = append(lines, para(st.muted.Render(fmt.Sprintf("To use plain text anyway, choose a line with %s and press enter.", st.arrows)), width))
+			break
+		}
+		lines = append(lines, d.detail(d.results[d.sel], answered, width)...)
 	case d.best < 0 && d.port != 0:
 		lines = append(lines, para(st.errLine(fmt.Sprintf("Nothing answered on %s, on the usual ports or on port %d: "+
 			"check the server name, the port and the firewall between here and the server.", d.host, d.port)), width))
@@ -119,18 +123,24 @@ func (d *detectPanel) detail(r mailconn.ProbeResult, answered, width int) []stri
 	}
 	out := []string{para(head, width)}
 	out = append(out, para(st.muted.Render("Mechanisms: "+r.MechanismsText()), width))
-	for _, w := range candidateWarnings(r) {
+	for _, w := range candidateWarnings(r, d.m.certs.reject.checked) {
 		out = append(out, para(st.warnLine(w), width))
 	}
 	return out
 }
 
 // candidateWarnings are the risks of a candidate, one sentence each.
-func candidateWarnings(r mailconn.ProbeResult) []string {
+// rejectOn is the state of the Reject invalid certificates check box: a
+// warning never asks to clear it when it is clear already.
+func candidateWarnings(r mailconn.ProbeResult, rejectOn bool) []string {
 	var out []string
-	if r.TLS != nil && !r.CertificateOK {
+	switch {
+	case r.TLS != nil && !r.CertificateOK && rejectOn:
 		out = append(out, fmt.Sprintf("Its certificate is not valid (%s): with Reject invalid certificates checked the connection fails. "+
 			"Give its CA file or pin it on the Certificates screen, or clear the check box.", r.CertVerdict()))
+	case r.TLS != nil && !r.CertificateOK:
+		out = append(out, fmt.Sprintf("Its certificate is not valid (%s), and Reject invalid certificates is clear, so the password would go to whoever holds it. "+
+			"Give its CA file or pin it on the Certificates screen, then check the box again.", r.CertVerdict()))
 	}
 	if r.Candidate.Security == config.SecurityNone {
 		out = append(out, "Plain text: the password and all mail would cross the network unencrypted.")
@@ -171,7 +181,7 @@ func (s *serverScreen) detectedNote(width int) string {
 	}
 	parts := []string{para(st.ok.Render(st.iconOK)+" "+fmt.Sprintf("Detect chose %s, port %d (certificate: %s).",
 		protocolSecurityLabel(c.Protocol, c.Security), c.Port, d.r.CertVerdict()), width)}
-	for _, w := range candidateWarnings(d.r) {
+	for _, w := range candidateWarnings(d.r, s.m.certs.reject.checked) {
 		parts = append(parts, para(st.warnLine(w), width))
 	}
 	return strings.Join(parts, "\n")

@@ -136,3 +136,19 @@ func sampleProbe() []mailconn.ProbeResult {
 			Err: context.DeadlineExceeded, Elapsed: time.Millisecond},
 	}
 }
+
+// plainOnlyProbe is a host (or a stripped connection) that answers only in
+// plain text: TLS refused, STARTTLS not offered.
+func plainOnlyProbe() []mailconn.ProbeResult {
+	cand := func(proto string, port int, sec string) mailconn.ProbeCandidate {
+		return mailconn.ProbeCandidate{Protocol: proto, Port: port, Security: sec}
+	}
+	return []mailconn.ProbeResult{
+		{Candidate: cand(config.ProtocolIMAP, 993, config.SecurityTLS), Step: mailconn.StepConnect, Problem: "connection refused"},
+		{Candidate: cand(config.ProtocolIMAP, 143, config.SecurityStartTLS), Greeted: true, Step: mailconn.StepStartTLS,
+			Problem: "STARTTLS not offered", Err: mailconn.ErrStartTLSNotOffered},
+		{Candidate: cand(config.ProtocolIMAP, 143, config.SecurityNone), Answered: true, Greeted: true, Mechanisms: []string{"PLAIN", "LOGIN"}},
+		{Candidate: cand(config.ProtocolPOP3, 995, config.SecurityTLS), Step: mailconn.StepConnect, Problem: "connection refused"},
+		{Candidate: cand(config.ProtocolPOP3, 110, config.SecurityNone), Answered: true, Greeted: true, Mechanisms: []string{"USER"}},
+	}
+}

@@ -41,7 +41,10 @@ IMAP and POP3. Each probe reads the greeting and capabilities, upgrades with
 STARTTLS where asked, checks the certificate and lists the sign-in mechanisms
 (NTLM is SPA); it never signs in. Then it recommends the best: TLS before
 STARTTLS before plain text, IMAP before POP3, a valid certificate before an
-invalid one (an invalid certificate is flagged, never hidden).
+invalid one (an invalid certificate is flagged, never hidden). It never
+recommends plain text: when no candidate offers TLS or STARTTLS it says so
+and recommends nothing, since that is also what a connection looks like when
+an attacker on the network strips TLS.
 
 A server behind a port mapping answers elsewhere: --port N probes port N as
 well, as every protocol and security mode (repeat it or list ports with commas).
@@ -50,7 +53,7 @@ Given an address (user@example.com), it first looks for the domain's server:
 RFC 6186 SRV records, the domain's autoconfig file, the usual host names
 (imap., pop3., pop., mail.) and MX, and knows Microsoft 365 and Gmail.
 
-Exit status: 0 when any candidate answered, 1 when none did, 2 for a usage
+Exit status: 0 when any candidate answered (even in plain text only), 1 when none did, 2 for a usage
 error, 130 interrupted.`,
 		Example: `  mailsetup discover mail.example.com
   mailsetup discover support@example.com
@@ -114,6 +117,9 @@ type discovered struct {
 	disc    *mailconn.Discovery // email mode only
 	best    mailconn.ProbeResult
 	ok      bool
+	// plainOnly: candidates answered, but none over TLS or STARTTLS, so
+	// nothing is recommended (mailconn.PlainTextOnly).
+	plainOnly bool
 }
 
 // discover runs the host probe, or email discovery when target has an '@',
@@ -142,6 +148,7 @@ func discover(ctx context.Context, target string, opts mailconn.DiscoverOptions,
 		return nil, usageErr(err)
 	}
 	d.best, d.ok = mailconn.Recommend(d.results)
+	d.plainOnly = mailconn.PlainTextOnly(d.results)
 	return d, nil
 }
 
@@ -155,7 +162,7 @@ func runDiscover(ctx context.Context, g *globals, target string, f discoverFlags
 		return &exitError{code: exitInterrupted}
 	}
 	p.finish(d, f, configArg(g))
-	if !d.ok {
+	if !d.ok && !d.plainOnly {
 		return &exitError{code: exitTestFailed}
 	}
 	return nil
@@ -212,17 +219,24 @@ func (d *discovered) provider() *mailconn.Provider {
 type fromDiscover struct {
 	target string
 	ports  map[string]int
+	// allowPlaintext takes a plain-text candidate when none offers TLS or
+	// STARTTLS (as an explicit --security none does).
+	allowPlaintext bool
 }
 
 // addFromDiscoverFlags registers --from-discover and --discover-ports.
 func addFromDiscoverFlags(fl *pflag.FlagSet, d *fromDiscover) {
 	fl.StringVar(&d.target, "from-discover", "", "probe this `HOST` (or find the server of this EMAIL address) and take the recommended server, protocol, port and security; explicit flags still win")
 	fl.StringToIntVar(&d.ports, "discover-ports", nil, "with --from-discover: probe other ports, as discover --ports")
+	fl.BoolVar(&d.allowPlaintext, "allow-plaintext", false, "with --from-discover: accept a plain-text candidate when none offers TLS or STARTTLS (the password then crosses the network unencrypted)")
 }
 
 // apply runs the discovery into c, saying what it chose on w.
 func (d *fromDiscover) apply(ctx context.Context, fl *pflag.FlagSet, c *config.Config, w io.Writer) error {
 	if d.target == "" {
+		if d.allowPlaintext {
+			return usageErrf("--allow-plaintext only applies with --from-discover; to write a plain-text config, give --security none")
+		}
 		return nil
 	}
 	if err := checkPorts(d.ports, "--discover-ports"); err != nil {
@@ -255,7 +269,20 @@ func (d *fromDiscover) apply(ctx context.Context, fl *pflag.FlagSet, c *config.C
 	}
 	best, ok := mailconn.Recommend(fit)
 	if !ok {
-		return &exitError{code: exitTestFailed, err: fmt.Errorf("--from-discover %s: no server answered that fits the other flags; run mailsetup discover %s to see what answers", d.target, shellQuote(d.target))}
+		// Plain text only when the admin asked for it: a server without
+		// TLS looks exactly like one whose TLS an attacker stripped.
+		plain, found := mailconn.BestPlainText(fit)
+		switch {
+		case found && (d.allowPlaintext || (fl.Changed("security") && in.Security == config.SecurityNone)):
+			best = plain
+		case found:
+			return &exitError{code: exitTestFailed, err: fmt.Errorf("--from-discover %s: no candidate offered TLS or STARTTLS, only plain text, "+
+				"which is exactly what a connection looks like when an attacker strips TLS, so nothing was written; "+
+				"check that the server offers TLS (run mailsetup discover %s), or add --allow-plaintext (or --security none) to accept plain text knowingly",
+				d.target, shellQuote(d.target))}
+		default:
+			return &exitError{code: exitTestFailed, err: fmt.Errorf("--from-discover %s: no server answered that fits the other flags; run mailsetup discover %s to see what answers", d.target, shellQuote(d.target))}
+		}
 	}
 	bc := best.Candidate
 	if !fl.Changed("server") {

@@ -53,6 +53,14 @@ type jsonRecommendation struct {
 	Username      string `json:"username,omitempty"`
 }
 
+// jsonNoRecommendation replaces the recommendation line when candidates
+// answered but none over TLS or STARTTLS (an addition, see DESIGN.md).
+type jsonNoRecommendation struct {
+	Type    string `json:"type"`   // "no_recommendation"
+	Reason  string `json:"reason"` // "plain_text_only"
+	Message string `json:"message"`
+}
+
 type jsonLookup struct {
 	Type      string   `json:"type"`
 	Source    string   `json:"source"`
@@ -171,6 +179,8 @@ func (p *discoverPrinter) finish(d *discovered, f discoverFlags, configArg strin
 				j.Username = d.disc.Username
 			}
 			p.writeJSON(j)
+		} else if d.plainOnly {
+			p.writeJSON(jsonNoRecommendation{"no_recommendation", "plain_text_only", mailconn.NoTLSReason})
 		}
 		return
 	}
@@ -180,6 +190,13 @@ func (p *discoverPrinter) finish(d *discovered, f discoverFlags, configArg strin
 		p.note(mailconn.StatusWarn, pr.Name+": "+pr.Note)
 	}
 	_, _ = fmt.Fprintln(p.w)
+	if !d.ok && d.plainOnly {
+		p.note(mailconn.StatusFail, mailconn.NoTLSReason)
+		p.indented(strings.Repeat(" ", p.iconWidth()+1), p.iconWidth()+1, fmt.Sprintf(
+			"Check that the server offers IMAP or POP3 over TLS or STARTTLS, and what is between here and it. "+
+				"To use plain text anyway, say so: mailsetup init --from-discover %s --allow-plaintext (or --security none).", shellQuote(d.target)))
+		return
+	}
 	if !d.ok {
 		where := d.target
 		if d.disc != nil {

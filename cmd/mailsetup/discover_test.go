@@ -280,6 +280,7 @@ func TestInitFromDiscover(t *testing.T) {
 		{"explicit protocol wins", []string{"--protocol", "pop3"}, "pop3", "tls", srv.POP3S},
 		{"explicit security wins", []string{"--security", "starttls"}, "imap", "starttls", srv.IMAP},
 		{"both explicit", []string{"--protocol", "pop3", "--security", "none"}, "pop3", "none", srv.POP3PlainOnly},
+		{"--allow-plaintext still takes TLS", []string{"--allow-plaintext"}, "imap", "tls", srv.IMAPS},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -323,6 +324,125 @@ func TestInitFromDiscover(t *testing.T) {
 		}
 		if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("a config was written: %v", err)
+		}
+	})
+}
+
+// strippedPortsFlag is what an attacker on the path leaves of the rig: the
+// TLS ports closed (blocked) and no STARTTLS offered on 143 and 110 (the
+// plain-only listeners, as if STARTTLS were removed from the capabilities).
+func strippedPortsFlag(t *testing.T, srv *mailtest.Server) string {
+	closed := strings.Split(strings.Split(closedPortsFlag(t), ",")[0], "=")[1]
+	return fmt.Sprintf("imaps=%s,imap=%d,imap-plain=%d,pop3s=%s,pop3=%d,pop3-plain=%d",
+		closed, srv.IMAPPlainOnly, srv.IMAPPlainOnly, closed, srv.POP3PlainOnly, srv.POP3PlainOnly)
+}
+
+// TestDiscoverPlainTextOnly: a host that answers only in plain text (or a
+// connection whose TLS was stripped) gets no recommendation, and discover
+// says why.
+func TestDiscoverPlainTextOnly(t *testing.T) {
+	srv := mailtest.Start(t, mailtest.Options{})
+	ports := strippedPortsFlag(t, srv)
+	t.Run("json", func(t *testing.T) {
+		code, out, errs := cli(t, "", "discover", srv.Host, "--json", "--ports", ports, "--timeout", "20s")
+		if code != 0 {
+			t.Fatalf("exit %d, want 0 (candidates answered); stderr %q\n%s", code, errs, out)
+		}
+		lines := jsonLines(t, out)
+		if len(lines) != len(mailconn.Kinds)+1 {
+			t.Fatalf("%d lines, want %d probes and one no_recommendation line:\n%s", len(lines), len(mailconn.Kinds), out)
+		}
+		plain := 0
+		for _, m := range lines[:len(lines)-1] {
+			if m["type"] != "probe" {
+				t.Errorf("line %v: want a probe", m)
+			}
+			if m["answered"] == true {
+				if m["security"] != config.SecurityNone {
+					t.Errorf("answered with security %v on a stripped connection: %v", m["security"], m)
+				}
+				plain++
+			}
+		}
+		if plain != 2 {
+			t.Errorf("%d plain-text candidates answered, want 2 (IMAP and POP3):\n%s", plain, out)
+		}
+		last := lines[len(lines)-1]
+		msg, _ := last["message"].(string)
+		if last["type"] != "no_recommendation" || last["reason"] != "plain_text_only" ||
+			!strings.Contains(msg, "No candidate offered TLS or STARTTLS") || !strings.Contains(msg, "strips TLS") {
+			t.Errorf("last line %v, want no_recommendation saying why", last)
+		}
+	})
+	t.Run("text", func(t *testing.T) {
+		code, out, errs := cli(t, "", "discover", srv.Host, "--ports", ports, "--timeout", "20s")
+		if code != 0 {
+			t.Fatalf("exit %d, stderr %q\n%s", code, errs, out)
+		}
+		flat := strings.Join(strings.Fields(out), " ")
+		for _, w := range []string{"No candidate offered TLS or STARTTLS, only plain text.", "an attacker on the network strips TLS",
+			"nothing is recommended", "--allow-plaintext"} {
+			if !strings.Contains(flat, w) {
+				t.Errorf("output lacks %q:\n%s", w, out)
+			}
+		}
+		for _, nw := range []string{"Recommended", "Set it up with", "mailsetup init --protocol"} {
+			if strings.Contains(out, nw) {
+				t.Errorf("output has %q:\n%s", nw, out)
+			}
+		}
+	})
+}
+
+// TestInitFromDiscoverPlainText: init --from-discover never writes a
+// plain-text config unless told to.
+func TestInitFromDiscoverPlainText(t *testing.T) {
+	srv := mailtest.Start(t, mailtest.Options{})
+	ports := strippedPortsFlag(t, srv)
+	tests := []struct {
+		name     string
+		extra    []string
+		code     int
+		wantErr  string // in stderr
+		protocol string // of the written config, when code is 0
+		wantPort int
+	}{
+		{"refused without a flag", nil, exitTestFailed, "no candidate offered TLS or STARTTLS, only plain text", "", 0},
+		{"refused with starttls-if-available", []string{"--security", "starttls-if-available"}, exitTestFailed, "--allow-plaintext", "", 0},
+		{"--allow-plaintext", []string{"--allow-plaintext"}, 0, "no TLS: passwords and mail cross the network in plain text", "imap", srv.IMAPPlainOnly},
+		{"--security none", []string{"--security", "none"}, 0, "security none", "imap", srv.IMAPPlainOnly},
+		{"--security none, POP3", []string{"--security", "none", "--protocol", "pop3"}, 0, "security none", "pop3", srv.POP3PlainOnly},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "config.toml")
+			args := append([]string{"init", "--config", path, "--from-discover", srv.Host, "--discover-ports", ports,
+				"--username", "alice", "--password-env", "MAILSETUP_TEST_PW"}, tt.extra...)
+			code, out, errs := cli(t, "", args...)
+			if code != tt.code || !strings.Contains(errs, tt.wantErr) {
+				t.Fatalf("exit %d (want %d), stderr %q (want %q), stdout %q", code, tt.code, errs, tt.wantErr, out)
+			}
+			if tt.code != 0 {
+				if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("a config was written: %v", err)
+				}
+				return
+			}
+			c, _, err := config.Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := c.Incoming
+			if in.Protocol != tt.protocol || in.Security != config.SecurityNone || in.EffectivePort() != tt.wantPort {
+				t.Errorf("config %s %s port %d, want %s none port %d", in.Protocol, in.Security, in.EffectivePort(), tt.protocol, tt.wantPort)
+			}
+		})
+	}
+	t.Run("--allow-plaintext without --from-discover", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "config.toml")
+		code, _, errs := cli(t, "", "init", "--config", path, "--server", "h.test", "--username", "alice", "--password-env", "X", "--allow-plaintext")
+		if code != exitUsage || !strings.Contains(errs, "--allow-plaintext only applies with --from-discover") {
+			t.Errorf("exit %d, stderr %q", code, errs)
 		}
 	})
 }

@@ -532,3 +532,69 @@ func TestTestCommandInterrupted(t *testing.T) {
 		t.Errorf("no cancelled result:\n%s", out.String())
 	}
 }
+
+// TestTestCommandUnverifiedCertificate: with reject_invalid_certificates =
+// false and a certificate that did not verify, the sign-in step warns that
+// the credentials went to that server, and no hint asks to turn off the
+// check that is already off.
+func TestTestCommandUnverifiedCertificate(t *testing.T) {
+	asciiLocale(t)
+	srv := mailtest.Start(t, mailtest.Options{Cert: mailtest.CertSelfSigned})
+	alice := mailtest.Alice
+	const sentTo = "credentials were sent to a server whose certificate did not verify"
+	for _, tc := range []struct {
+		name, protocol, security string
+		port                     int
+		pin                      bool
+	}{
+		{"imap tls", config.ProtocolIMAP, config.SecurityTLS, srv.IMAPS, false},
+		{"pop3 starttls", config.ProtocolPOP3, config.SecurityStartTLS, srv.POP3, false},
+		{"imap tls, pinned", config.ProtocolIMAP, config.SecurityTLS, srv.IMAPS, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := rigConfig(t, srv, tc.protocol, tc.security, tc.port, alice.Name, alice.Password)
+			c, _, err := config.Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Incoming.RejectInvalidCertificates = false
+			if tc.pin {
+				c.Incoming.PinnedCertificateSHA256 = srv.CertSHA256
+			}
+			if err := config.Save(path, c, config.SaveOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			code, out, errs := cli(t, "", "test", "--config", path)
+			if code != exitOK {
+				t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+			}
+			flat := strings.Join(strings.Fields(out), " ")
+			if strings.Contains(flat, "turn off reject_invalid_certificates") {
+				t.Errorf("a hint asks to turn off the check that is off:\n%s", out)
+			}
+			var authLine string
+			for _, l := range stepLines(out) {
+				if strings.Contains(l, "Sign in as") {
+					authLine = l
+				}
+			}
+			if tc.pin {
+				if strings.Contains(flat, sentTo) || !strings.HasPrefix(authLine, "[ok]") {
+					t.Errorf("a matching pin is verified; the sign-in line is %q:\n%s", authLine, out)
+				}
+				return
+			}
+			if !strings.HasPrefix(authLine, "[warn]") || !strings.Contains(flat, sentTo) || !strings.Contains(flat, "self-signed") {
+				t.Errorf("sign-in line %q; want a warning that the %s:\n%s", authLine, sentTo, out)
+			}
+			_, jout, _ := cli(t, "", "test", "--json", "--config", path)
+			for _, l := range jsonLines(t, jout) {
+				if l["step"] == "authenticate" && l["status"] != "running" {
+					if l["status"] != "warn" || !strings.Contains(l["hint"].(string), sentTo) {
+						t.Errorf("JSON authenticate %v", l)
+					}
+				}
+			}
+		})
+	}
+}

@@ -23,6 +23,7 @@ type confParams struct {
 	PlainOnlyIP                 string
 	NoChroot                    bool   // not root: services cannot chroot
 	OAuth2Args                  string // the oauth2 passdb's settings file; empty: no OAuth 2.0
+	Mechanisms                  string // auth_mechanisms besides the OAuth 2.0 ones
 }
 
 // confTemplate is a complete Dovecot 2.3 configuration: it includes nothing
@@ -64,7 +65,7 @@ ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = yes
 haproxy_trusted_networks = 127.0.0.0/8
 
-auth_mechanisms = plain login{{if .OAuth2Args}} xoauth2 oauthbearer{{end}}
+auth_mechanisms = {{.Mechanisms}}{{if .OAuth2Args}} xoauth2 oauthbearer{{end}}
 auth_failure_delay = 0
 auth_verbose = yes
 mail_max_userip_connections = 1000

@@ -30,6 +30,10 @@ type Options struct {
 	// {"active": true, "username": NAME} for a user of the Server
 	// (oauthtest.Provider does). Password logins work as before.
 	OAuth2IntrospectionURL string
+	// AuthMechanisms is Dovecot's auth_mechanisms (space-separated, e.g.
+	// "login" for a server that offers no SASL PLAIN, so POP3 clients fall
+	// back to USER/PASS and IMAP clients to LOGIN); "" means "plain login".
+	AuthMechanisms string
 }
 
 // Server is a running Dovecot with its own configuration, certificates,
@@ -250,6 +254,10 @@ func start(bin string, opts Options) (s *Server, err error) {
 		MailGID:       id.mailGID,
 		PlainOnlyIP:   plainOnlyIP,
 		NoChroot:      !id.chown,
+		Mechanisms:    "plain login",
+	}
+	if opts.AuthMechanisms != "" {
+		p.Mechanisms = opts.AuthMechanisms
 	}
 	if opts.Separator == '.' {
 		p.Location = "maildir:~/Maildir"

@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -25,6 +26,43 @@ type LoginOptions struct {
 	ListenPort int
 	// Now is the clock for the new token's Preflight; nil means time.Now.
 	Now func() time.Time
+	// DeviceLimit bounds the device flow below MaxDeviceFlow (for tests);
+	// 0, or more than MaxDeviceFlow, means MaxDeviceFlow.
+	DeviceLimit time.Duration
+}
+
+// MaxDeviceFlow bounds the device flow whatever the provider says: Login
+// polls until the code's expiry (expires_in) or this long, whichever comes
+// first. A provider that omits expires_in, or sends zero, a negative or a
+// huge value, gets this bound.
+const MaxDeviceFlow = 15 * time.Minute
+
+// CodeExpiredError is a device sign-in whose code was not used in time:
+// the provider's expires_in passed, or MaxDeviceFlow did. errors.Is(err,
+// ErrCodeExpired) holds.
+type CodeExpiredError struct {
+	After    time.Duration // how long Login waited
+	Provider bool          // the provider's expires_in ended it, not MaxDeviceFlow
+	Command  string        // the command that signs in again
+}
+
+func (e *CodeExpiredError) Error() string {
+	limit := "within " + minutes(e.After)
+	if e.Provider {
+		limit += " (the provider's limit)"
+	}
+	return "sign-in: the sign-in code was not used " + limit + " and has expired; run " + e.Command + " again for a new code"
+}
+
+// Is makes errors.Is(err, ErrCodeExpired) true.
+func (e *CodeExpiredError) Is(target error) bool { return target == ErrCodeExpired }
+
+// minutes is d as "15 minutes", or in seconds below two minutes.
+func minutes(d time.Duration) string {
+	if d < 2*time.Minute {
+		return fmt.Sprintf("%d seconds", int(d.Round(time.Second).Seconds()))
+	}
+	return fmt.Sprintf("%d minutes", int(d.Round(time.Minute).Minutes()))
 }
 
 // DeviceCode is what the user needs to finish a device sign-in on another
@@ -67,7 +105,9 @@ type LoginResult struct {
 //     loopback port; OnBrowser tells the user where to go.
 //   - otherwise the device authorization grant (RFC 8628); OnDeviceCode
 //     tells the user the code, and Login polls until the user has signed
-//     in, declined (ErrAccessDenied) or the code expired (ErrCodeExpired).
+//     in, declined (ErrAccessDenied) or the code expired (ErrCodeExpired,
+//     a *CodeExpiredError when it was not used in time: at the provider's
+//     expires_in, and never later than MaxDeviceFlow).
 //
 // It blocks until then or until ctx is cancelled (ctx.Err() is returned).
 // The token goes to incoming.oauth2.token_file, mode 0600, written
@@ -137,18 +177,30 @@ func (c *client) device(ctx context.Context, opts LoginOptions) (*oauth2.Token, 
 	if da.UserCode == "" || da.VerificationURI == "" || da.DeviceCode == "" {
 		return nil, errors.New("device authorization: the provider's answer has no user code or verification URI")
 	}
+	// The flow ends at the code's expiry or after the limit, whichever is
+	// first; a missing, zero, negative or huge expires_in gets the limit.
+	limit := MaxDeviceFlow
+	if opts.DeviceLimit > 0 && opts.DeviceLimit < limit {
+		limit = opts.DeviceLimit
+	}
+	start := time.Now()
+	expiry, byProvider := start.Add(limit), false
+	if !da.Expiry.IsZero() && da.Expiry.After(start) && da.Expiry.Before(expiry) {
+		expiry, byProvider = da.Expiry, true
+	}
+	da.Expiry = expiry // DeviceAccessToken stops polling then
+	hctx, cancel := context.WithDeadline(hctx, expiry)
+	defer cancel()
 	dc := DeviceCode{
 		VerificationURI:         clean(da.VerificationURI, 500),
 		VerificationURIComplete: clean(da.VerificationURIComplete, 500),
 		UserCode:                clean(da.UserCode, 40),
-		ExpiresAt:               da.Expiry,
+		ExpiresAt:               expiry,
+		ExpiresIn:               expiry.Sub(start).Round(time.Second),
 		Interval:                5 * time.Second, // RFC 8628's default
 	}
 	if da.Interval > 0 {
 		dc.Interval = time.Duration(da.Interval) * time.Second
-	}
-	if !da.Expiry.IsZero() {
-		dc.ExpiresIn = time.Until(da.Expiry).Round(time.Second)
 	}
 	if opts.OnDeviceCode != nil {
 		opts.OnDeviceCode(dc)
@@ -160,8 +212,7 @@ func (c *client) device(ctx context.Context, opts LoginOptions) (*oauth2.Token, 
 	case ctx.Err() != nil:
 		return nil, ctx.Err()
 	case errors.Is(err, context.DeadlineExceeded):
-		// DeviceAccessToken stops at the code's expiry.
-		return nil, &ProviderError{Op: "sign-in", Code: "expired_token", Hint: hintFor("expired_token", "")}
+		return nil, &CodeExpiredError{After: expiry.Sub(start), Provider: byProvider, Command: LoginCommand(opts.ConfigPath)}
 	}
 	return nil, providerError("sign-in", err)
 }

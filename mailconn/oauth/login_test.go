@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mailsetup/mailsetup/config"
 	"github.com/mailsetup/mailsetup/mailconn/oauth"
@@ -246,5 +247,94 @@ func TestProviderErrorHidesBody(t *testing.T) {
 				t.Fatalf("error %v: want a ProviderError without the body", err)
 			}
 		})
+	}
+}
+
+// TestLoginDeviceBound: the device flow ends at the provider's expires_in
+// or at MaxDeviceFlow, whichever is first, whatever the provider says.
+func TestLoginDeviceBound(t *testing.T) {
+	t.Parallel()
+	const limit = 2 * time.Second // stands in for MaxDeviceFlow
+	pending := make([]string, 100)
+	for i := range pending {
+		pending[i] = oauthtest.AuthorizationPending
+	}
+	tests := []struct {
+		name         string
+		opts         oauthtest.Options
+		script       []string
+		wantErr      string // in the error; "" when the sign-in succeeds
+		wantProvider bool   // the provider's expires_in ended it
+	}{
+		{name: "expires_in omitted", opts: oauthtest.Options{NoDeviceExpiresIn: true}, script: pending,
+			wantErr: "the sign-in code was not used within 2 seconds and has expired; run mailsetup oauth2 login --config /etc/mailsetup/config.toml again"},
+		{name: "huge expires_in is capped", opts: oauthtest.Options{DeviceExpiresIn: 1 << 40}, script: pending,
+			wantErr: "was not used within 2 seconds and has expired"},
+		{name: "expires_in beyond time.Duration is capped", opts: oauthtest.Options{DeviceExpiresIn: 1 << 62}, script: pending,
+			wantErr: "was not used within 2 seconds and has expired"},
+		{name: "negative expires_in does not expire at once", opts: oauthtest.Options{DeviceExpiresIn: -30}},
+		{name: "a shorter expires_in of the provider ends it first", opts: oauthtest.Options{DeviceExpiresIn: 1}, script: pending,
+			wantErr: "was not used within 1 seconds (the provider's limit)", wantProvider: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := oauthtest.Start(t, tc.opts)
+			p.ScriptDevice(tc.script...)
+			in := customIncoming(t, p)
+			var codes []oauth.DeviceCode
+			start := time.Now()
+			_, err := oauth.Login(testContext(t), in, oauth.LoginOptions{
+				Options:      oauth.Options{HTTPClient: p.Client(), ConfigPath: "/etc/mailsetup/config.toml"},
+				OnDeviceCode: func(dc oauth.DeviceCode) { codes = append(codes, dc) },
+				DeviceLimit:  limit,
+			})
+			elapsed := time.Since(start)
+			if len(codes) != 1 || codes[0].ExpiresIn <= 0 || codes[0].ExpiresIn > limit || codes[0].ExpiresAt.After(start.Add(limit+time.Second)) {
+				t.Fatalf("OnDeviceCode got %+v, want one code that expires within %s", codes, limit)
+			}
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Login: %v", err)
+				}
+				return
+			}
+			var ce *oauth.CodeExpiredError
+			if !errors.Is(err, oauth.ErrCodeExpired) || !errors.As(err, &ce) || ce.Provider != tc.wantProvider || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("Login error = %v, want a code-expired error with %q (provider's limit %v)", err, tc.wantErr, tc.wantProvider)
+			}
+			if elapsed > limit+5*time.Second {
+				t.Errorf("Login took %s, bound %s", elapsed, limit)
+			}
+			if _, serr := os.Stat(in.OAuth2.TokenFile); !errors.Is(serr, os.ErrNotExist) {
+				t.Errorf("an expired sign-in left a token file (%v)", serr)
+			}
+		})
+	}
+}
+
+// TestLoginDeviceMaxBound: without a test limit, a code that never expires
+// is offered for MaxDeviceFlow (15 minutes), not longer.
+func TestLoginDeviceMaxBound(t *testing.T) {
+	t.Parallel()
+	for _, opts := range []oauthtest.Options{{NoDeviceExpiresIn: true}, {DeviceExpiresIn: 30 * 24 * 3600}, {DeviceExpiresIn: -1}} {
+		p := oauthtest.Start(t, opts)
+		p.ScriptDevice(oauthtest.AuthorizationPending, oauthtest.AuthorizationPending)
+		ctx, cancel := context.WithCancel(testContext(t))
+		var got oauth.DeviceCode
+		_, err := oauth.Login(ctx, customIncoming(t, p), oauth.LoginOptions{
+			Options:      oauth.Options{HTTPClient: p.Client()},
+			OnDeviceCode: func(dc oauth.DeviceCode) { got = dc; cancel() },
+		})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("%+v: Login = %v, want cancelled", opts, err)
+		}
+		if got.ExpiresIn != oauth.MaxDeviceFlow || oauth.MaxDeviceFlow != 15*time.Minute {
+			t.Errorf("%+v: the code works for %s, want %s", opts, got.ExpiresIn, 15*time.Minute)
+		}
+	}
+	msg := (&oauth.CodeExpiredError{After: oauth.MaxDeviceFlow, Command: "mailsetup oauth2 login"}).Error()
+	if want := "the sign-in code was not used within 15 minutes and has expired; run mailsetup oauth2 login again"; !strings.Contains(msg, want) {
+		t.Errorf("message %q, want %q", msg, want)
 	}
 }

@@ -32,14 +32,21 @@ func (p *Provider) deviceAuthorization(w http.ResponseWriter, r *http.Request) {
 	}
 	code := randomID()
 	p.deviceCodes[code] = r.PostForm.Get("scope")
-	writeJSON(w, http.StatusOK, map[string]any{
+	answer := map[string]any{
 		"device_code":               code,
 		"user_code":                 "WDJB-MJHT",
 		"verification_uri":          p.URL + "/device",
 		"verification_uri_complete": p.URL + "/device?user_code=WDJB-MJHT",
 		"expires_in":                900,
 		"interval":                  1,
-	})
+	}
+	switch {
+	case p.opts.NoDeviceExpiresIn:
+		delete(answer, "expires_in")
+	case p.opts.DeviceExpiresIn != 0:
+		answer["expires_in"] = p.opts.DeviceExpiresIn
+	}
+	writeJSON(w, http.StatusOK, answer)
 }
 
 // authorize is the authorization endpoint (RFC 6749 section 4.1.1 with

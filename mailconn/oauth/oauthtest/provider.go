@@ -51,6 +51,12 @@ type Options struct {
 	// DenyAuthorization makes the authorization endpoint redirect with
 	// error=access_denied, as when the user clicks "Cancel".
 	DenyAuthorization bool
+	// DeviceExpiresIn is the device authorization's expires_in in seconds
+	// (negative and huge values are sent as they are); 0 means 900.
+	DeviceExpiresIn int64
+	// NoDeviceExpiresIn leaves expires_in out of the device authorization,
+	// as some providers do.
+	NoDeviceExpiresIn bool
 }
 
 // Provider is a running authorization server. Its URL fields are set by
