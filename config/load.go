@@ -120,7 +120,7 @@ func Load(path string) (*Config, []Warning, error) {
 	if err := checkPathTrust("config", path); err != nil {
 		return nil, nil, err
 	}
-	if err := CheckFiles(c); err != nil {
+	if err := CheckFiles(&c.Incoming); err != nil {
 		return nil, nil, err
 	}
 	if err := checkConfigMode(path, info.Mode(), c); err != nil {

@@ -116,13 +116,13 @@ func openRegular(key, path string) (*os.File, fs.FileInfo, error) {
 	return f, info, nil
 }
 
-// CheckFiles applies the trust rule to every file c names that exists
+// CheckFiles applies the trust rule to every file in names that exists
 // (password_file, ca_file, oauth2.client_secret_file, oauth2.token_file),
 // without opening any: a missing file is left to the code that reads it.
 // Load calls it; callers that build a Config in code (init) call it before
 // anything is read or run.
-func CheckFiles(c *Config) error {
-	for _, f := range namedFiles(&c.Incoming) {
+func CheckFiles(in *Incoming) error {
+	for _, f := range namedFiles(in) {
 		info, err := os.Stat(f.path)
 		if err != nil {
 			continue
