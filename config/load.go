@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
@@ -79,36 +78,49 @@ func withFile(err error, filename string) error {
 const maxConfigSize = 1 << 20
 
 // Load reads the file at path and Parses it. Syntax, schema and validation
-// errors come first; then the file's permissions are checked: a file
-// writable by others is refused, and so is a file readable by others that
-// holds an inline password or client secret, or whose password_file or
-// client_secret_file is readable by others (*PermissionError, with the chmod
-// that fixes it). Load reads no secret: files named by the config are only
-// stat()ed, and no command runs.
+// errors come first; then the trust rule (see ReadRegularFile and
+// CheckFiles) is applied to the config and every file it names: each must
+// be owned by root or the running user and writable by no one else, and,
+// when running as root, so must every folder leading to them
+// (*PermissionError with Untrusted set, naming the chown or chmod that fixes
+// it). Then a file readable by others that holds an inline password or
+// client secret, or whose password_file or client_secret_file is readable
+// by others, is refused (*PermissionError, with the chmod that fixes it).
+// The config must be a regular file (a FIFO or device fails at once).
+// Load reads no secret: files named by the config are only stat()ed, and
+// no command runs.
 //
 // A missing file is an error wrapping fs.ErrNotExist that says how to create one.
 func Load(path string) (*Config, []Warning, error) {
-	f, err := os.Open(path)
+	f, info, err := openRegular("config", path)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
+		var nre *NotRegularError
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
 			return nil, nil, fmt.Errorf("no config file at %s; run `mailsetup` or `mailsetup init` to create one: %w", path, fs.ErrNotExist)
+		case errors.As(err, &nre) && nre.Mode.IsDir():
+			return nil, nil, fmt.Errorf("config path %s is a directory; pass the file's path, e.g. %s", path, strings.TrimSuffix(path, "/")+"/config.toml")
+		case errors.As(err, &nre):
+			return nil, nil, err
 		}
 		return nil, nil, fmt.Errorf("cannot read config: %w", err)
 	}
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, nil, fmt.Errorf("cannot read config: %w", err)
-	}
-	if info.IsDir() {
-		return nil, nil, fmt.Errorf("config path %s is a directory; pass the file's path, e.g. %s", path, strings.TrimSuffix(path, "/")+"/config.toml")
-	}
 	data, err := readLimited(f, maxConfigSize)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot read config %s: %w", path, err)
 	}
 	c, warnings, err := Parse(data, path)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkFileTrust("config", path, info); err != nil {
+		return nil, nil, err
+	}
+	if err := checkPathTrust("config", path); err != nil {
+		return nil, nil, err
+	}
+	if err := CheckFiles(&c.Incoming); err != nil {
 		return nil, nil, err
 	}
 	if err := checkConfigMode(path, info.Mode(), c); err != nil {

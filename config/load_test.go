@@ -268,7 +268,7 @@ client_secret = "s3cret"`, 1)
 		{"inline password world-readable", validDoc, 0o644, 0o600, "chmod 640 "},
 		{"inline password world-readable no group", validDoc, 0o604, 0o600, "chmod 600 "},
 		{"no inline secret world-readable", byEnv, 0o644, 0o600, ""},
-		{"world-writable", byEnv, 0o666, 0o600, "chmod 640 "},
+		{"world-writable", byEnv, 0o666, 0o600, "chmod go-w "},
 		{"password_file 0640", byFile, 0o644, 0o640, ""},
 		{"password_file world-readable", byFile, 0o644, 0o644, "chmod 640 " + secret},
 		{"inline client secret world-readable", oauthInline, 0o644, 0o600, "chmod 640 "},

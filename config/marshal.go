@@ -48,7 +48,7 @@ func Marshal(c *Config) ([]byte, error) {
 	w.opt("password", in.Password, "exactly one of password, password_file, password_env, password_command")
 	w.opt("password_file", in.PasswordFile, "file holding the password; must not be readable by others")
 	w.opt("password_env", in.PasswordEnv, "environment variable holding the password")
-	w.opt("password_command", in.PasswordCommand, "command that prints the password")
+	w.opt("password_command", in.PasswordCommand, "run with /bin/sh -c; prints the password")
 	w.str("auth", in.Auth, `"password" | "spa" (Secure Password Authentication = NTLM) | "oauth2"`)
 	w.str("security", in.Security, `"none" | "starttls-if-available" | "starttls" | "tls"`)
 	if in.RejectInvalidCertificates {
@@ -72,7 +72,7 @@ func Marshal(c *Config) ([]byte, error) {
 		w.opt("client_secret", o.ClientSecret, "or client_secret_file / client_secret_env / client_secret_command")
 		w.opt("client_secret_file", o.ClientSecretFile, "file holding the client secret; must not be readable by others")
 		w.opt("client_secret_env", o.ClientSecretEnv, "environment variable holding the client secret")
-		w.opt("client_secret_command", o.ClientSecretCommand, "command that prints the client secret")
+		w.opt("client_secret_command", o.ClientSecretCommand, "run with /bin/sh -c; prints the client secret")
 		w.opt("token_file", o.TokenFile, "where the token from `mailsetup oauth2 login` is kept")
 		w.opt("mechanism", o.Mechanism, `"xoauth2" | "oauthbearer"; default: what the server offers`)
 		w.opt("device_authorization_url", o.DeviceAuthorizationURL, "custom only")

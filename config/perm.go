@@ -14,6 +14,11 @@ type PermissionError struct {
 	Path    string
 	Message string // what is wrong, e.g. "… is readable by every user on this machine"
 	Fix     string // e.g. "chmod 600 /etc/mailsetup/config.toml"
+	// Untrusted is set when the file (or a folder or link leading to it)
+	// could be changed by a user other than root and the running user: its
+	// contents must not steer what mailsetup runs or reads. When it is not
+	// set, the file only exposes a secret to others.
+	Untrusted bool
 }
 
 // Error returns the message and the fix in one sentence.
@@ -30,15 +35,11 @@ func chmodFix(path string, mode fs.FileMode) string {
 	return "chmod 600 " + shellQuote(path)
 }
 
-// checkConfigMode refuses a config file writable by others, and one
-// readable by others that holds an inline secret.
+// checkConfigMode refuses a config file readable by others that holds an
+// inline secret (who may write it is the trust rule's, see trust.go).
 func checkConfigMode(path string, mode fs.FileMode, c *Config) error {
 	if runtime.GOOS == "windows" {
 		return nil
-	}
-	if mode&0o002 != 0 {
-		return &PermissionError{Path: path, Fix: chmodFix(path, mode),
-			Message: fmt.Sprintf("config %s is writable by every user on this machine (mode %04o), so anyone could change which command or server it uses", path, mode.Perm())}
 	}
 	if mode&0o004 == 0 {
 		return nil

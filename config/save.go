@@ -13,14 +13,24 @@ import (
 	"time"
 )
 
-// SaveOptions sets the owner and group of the written file.
+// SaveOptions sets who may read the written file.
+//
+// The written file is always owned by the user who saves it (root, as a
+// rule): a file another user owns could be changed by that user, and the
+// trust rule (see Load) refuses it. So Owner, when root saves, names the
+// user who must be able to read the file: the file stays owned by root,
+// gets that user's group and mode 0640. When that group is not the user's
+// own (same name as the user), it may have other members and Save refuses;
+// give Group instead.
 type SaveOptions struct {
-	// Owner is a user name or numeric id; empty keeps the existing file's
-	// owner (or the caller's, for a new file).
+	// Owner is a user name or numeric id that must be able to read the
+	// file. As root: the file stays root's and gets Owner's primary group
+	// (or Group) with mode 0640. As another user: only that user itself.
 	Owner string
 	// Group is a group name or numeric id; empty keeps the existing file's
-	// group (or the caller's, for a new file). A Group gives mode 0640, so
-	// that the connector's service group can read the file.
+	// group when that file is owned by root or the running user (else the
+	// caller's, as for a new file). A Group gives mode 0640, so that the
+	// connector's service group can read the file.
 	Group string
 }
 
@@ -44,10 +54,17 @@ const staleTempAge = time.Minute
 // and the folder is fsynced. At every moment path holds the old file or the
 // new one, whole. A missing folder is created with mode 0700.
 //
-// The file gets mode 0600, or 0640 with opts.Group or when the file it
-// replaces was group-readable. Rewriting an existing file keeps its owner
-// and group unless opts say otherwise. A symlink at path (or a chain of
-// them) is followed and its target is replaced; the link stays. An invalid
+// The file gets mode 0600, or 0640 with opts.Group or opts.Owner, or when
+// the file it replaces was group-readable and owned by root or the running
+// user. The new file is owned by the running user, whoever owned the file
+// it replaces (see SaveOptions); it keeps the replaced file's group when
+// that file was owned by root or the running user. A symlink at path (or a
+// chain of them) is followed and its target is replaced (the link stays),
+// unless a user other than root and the running user could swap a link on
+// the way: the link must be owned by root or the running user and lie in a
+// folder no one else may write (or a sticky one, like /tmp), else Save
+// refuses with a *PermissionError. When root saves, the folders leading to
+// the file must pass the trust rule as well (see Load). An invalid
 // config is refused with Validate's error and nothing is written; on any
 // failure (full disk, read-only folder, no permission) the error names the
 // folder, the old file is unchanged and the temp file is removed.
@@ -65,16 +82,21 @@ func Save(path string, c *Config, opts SaveOptions) error {
 	if _, _, err := Parse(data, path); err != nil {
 		return fmt.Errorf("cannot save %s: mailsetup produced a file it cannot read back (a bug; please report it): %w", path, err)
 	}
-	return WriteFile(path, data, opts)
+	return writeNamed("config", path, data, opts)
 }
 
 // WriteFile writes data to path as Save writes a config, without the
-// config's checks: atomically, at mode 0600 (0640 with opts.Group or when
-// the file it replaces was group-readable), keeping the replaced file's
-// owner and group unless opts say otherwise, through a symlink to its
-// target, creating a missing folder with mode 0700. Other secrets the
-// connector reads (the OAuth 2.0 token file) are written with it.
+// config's checks: atomically, at mode 0600 (0640 with opts.Group or
+// opts.Owner, or when the file it replaces was group-readable and owned by
+// root or the running user), owned by the running user, never through a
+// symlink that another user could swap, creating a missing folder with mode
+// 0700. Other secrets the connector reads (the OAuth 2.0 token file) are
+// written with it.
 func WriteFile(path string, data []byte, opts SaveOptions) error {
+	return writeNamed("file", path, data, opts)
+}
+
+func writeNamed(key, path string, data []byte, opts SaveOptions) error {
 	if path == "" {
 		return errors.New("cannot save: no path given")
 	}
@@ -82,10 +104,22 @@ func WriteFile(path string, data []byte, opts SaveOptions) error {
 	if err != nil {
 		return err
 	}
+	if uid >= 0 && uid != geteuid() && geteuid() == 0 && gid < 0 {
+		if gid, err = readerGroup(opts.Owner, uid); err != nil {
+			return err
+		}
+	}
 	s := &saver{path: path, dir: filepath.Dir(path), mode: 0o600, uid: -1, gid: -1}
-	target, err := resolveTarget(path)
+	target, err := resolveTarget(key, path)
 	if err != nil {
+		var pe *PermissionError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("cannot save %s: %w", path, err)
+		}
 		return s.fail(err)
+	}
+	if err := checkPathTrust(key, target); err != nil {
+		return fmt.Errorf("cannot save %s: %w", path, err)
 	}
 	dir, base := filepath.Dir(target), filepath.Base(target)
 	s.target, s.dir = target, dir
@@ -97,15 +131,19 @@ func WriteFile(path string, data []byte, opts SaveOptions) error {
 		return fmt.Errorf("cannot save %s: it is not a regular file (%s)", path, old.Mode().Type())
 	case err == nil:
 		s.exists = true
-		if old.Mode()&0o040 != 0 {
-			s.mode = 0o640
+		// The new file is the running user's. It keeps the old group
+		// (and group read) only when a trusted user chose them.
+		if oldUID, oldGID, ok := fileOwner(old); !ok || trustedUID(oldUID) {
+			if old.Mode()&0o040 != 0 {
+				s.mode = 0o640
+			}
+			s.gid = oldGID
 		}
-		s.uid, s.gid, _ = fileOwner(old)
 	case !errors.Is(err, fs.ErrNotExist):
 		return s.fail(err)
 	}
-	if uid >= 0 {
-		s.uid = uid
+	if uid >= 0 && geteuid() != 0 {
+		s.uid = uid // another user than oneself fails with a clear error
 	}
 	if gid >= 0 {
 		s.gid, s.mode = gid, 0o640
@@ -243,8 +281,11 @@ func (e *wrapError) Error() string { return e.msg }
 func (e *wrapError) Unwrap() error { return e.err }
 
 // resolveTarget follows a chain of symlinks at path to the file to replace,
-// which may not exist yet.
-func resolveTarget(path string) (string, error) {
+// which may not exist yet. A link that a user other than root and the
+// running user owns, or that lies in a folder such a user may write (and
+// that is not sticky), is refused with a *PermissionError: that user could
+// point it at any file.
+func resolveTarget(key, path string) (string, error) {
 	p := path
 	for range 40 {
 		info, err := os.Lstat(p)
@@ -257,6 +298,9 @@ func resolveTarget(path string) (string, error) {
 		if info.Mode()&fs.ModeSymlink == 0 {
 			return p, nil
 		}
+		if err := checkLinkTrust(key, path, p, info); err != nil {
+			return "", err
+		}
 		link, err := os.Readlink(p)
 		if err != nil {
 			return "", err
@@ -267,6 +311,56 @@ func resolveTarget(path string) (string, error) {
 		p = link
 	}
 	return "", errors.New("too many levels of symbolic links")
+}
+
+// checkLinkTrust refuses a symlink (at link, with lstat info) on the way to
+// path that another user could swap.
+func checkLinkTrust(key, path, link string, info fs.FileInfo) error {
+	if !unixChecks {
+		return nil
+	}
+	if uid, _, ok := fileOwner(info); ok && !trustedUID(uid) {
+		return &PermissionError{Path: link, Untrusted: true, Fix: "rm " + shellQuote(link),
+			Message: fmt.Sprintf("the symbolic link %s, on the way to %s, is owned by %s, so that user could point it at any file; mailsetup does not write through it", link, what(key, path), describeUser(uid))}
+	}
+	dir := filepath.Dir(link)
+	dinfo, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	swap := "so that user could point it at any file; mailsetup does not write through it"
+	if uid, _, ok := fileOwner(dinfo); ok && !trustedUID(uid) {
+		return &PermissionError{Path: dir, Untrusted: true, Fix: chownFix(dir),
+			Message: fmt.Sprintf("the symbolic link %s, on the way to %s, lies in the folder %s owned by %s, %s", link, what(key, path), dir, describeUser(uid), swap)}
+	}
+	if m := dinfo.Mode(); m&0o022 != 0 && m&fs.ModeSticky == 0 {
+		return &PermissionError{Path: dir, Untrusted: true, Fix: "chmod go-w " + shellQuote(dir),
+			Message: fmt.Sprintf("the symbolic link %s, on the way to %s, lies in the folder %s writable by %s (mode %04o), so others could point it at any file; mailsetup does not write through it", link, what(key, path), dir, writers(m), m.Perm())}
+	}
+	return nil
+}
+
+// readerGroup is the group that lets user uid (named owner) read a file
+// that root keeps: its primary group, which must be its own (named like the
+// user), since another group may have other members.
+func readerGroup(owner string, uid int) (int, error) {
+	u, err := user.LookupId(strconv.Itoa(uid))
+	if err != nil {
+		return -1, fmt.Errorf("cannot save: owner %s has no entry in the user database, so its group is unknown; give the group that may read the file instead (--group)", owner)
+	}
+	g, err := user.LookupGroupId(u.Gid)
+	if err != nil || g.Name != u.Username {
+		name := u.Gid
+		if err == nil {
+			name = g.Name
+		}
+		return -1, fmt.Errorf("cannot save: the file stays owned by root and %s would read it through its primary group %s, which other users may share; give a group only the connector's user is in (--group)", u.Username, name)
+	}
+	gid, err := strconv.Atoi(u.Gid)
+	if err != nil {
+		return -1, fmt.Errorf("cannot save: user %q has no numeric group id on this system", owner)
+	}
+	return gid, nil
 }
 
 // removeStaleTemps removes leftover temp files of interrupted saves.

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -88,9 +89,12 @@ func TestSaveModeAndOwner(t *testing.T) {
 		{"rewrite tightens 0604 to 0600", 0o604, [2]int{-1, -1}, SaveOptions{}, 0o600, [2]int{-1, -1}, false},
 		{"rewrite tightens 0644 to 0640", 0o644, [2]int{-1, -1}, SaveOptions{}, 0o640, [2]int{-1, -1}, false},
 		{"rewrite keeps group read", 0o640, [2]int{-1, -1}, SaveOptions{}, 0o640, [2]int{-1, -1}, false},
-		{"rewrite keeps owner and group", 0o600, [2]int{1234, 4321}, SaveOptions{}, 0o600, [2]int{1234, 4321}, true},
+		// Root never hands the new file to another user: it did not ask to.
+		{"rewrite of another user's file is root's", 0o600, [2]int{1234, 4321}, SaveOptions{}, 0o600, [2]int{-1, -1}, true},
+		{"rewrite of another user's file drops its group", 0o640, [2]int{1234, 4321}, SaveOptions{}, 0o600, [2]int{-1, -1}, true},
 		{"rewrite keeps a service group", 0o640, [2]int{0, 4321}, SaveOptions{}, 0o640, [2]int{0, 4321}, true},
-		{"options override", 0o600, [2]int{1234, 4321}, SaveOptions{Owner: "2000", Group: "3000"}, 0o640, [2]int{2000, 3000}, true},
+		{"owner reads through the group, root keeps the file", 0o600, [2]int{1234, 4321}, SaveOptions{Owner: "2000", Group: "3000"}, 0o640, [2]int{0, 3000}, true},
+		{"owner by name gets its own group", 0, [2]int{-1, -1}, SaveOptions{Owner: "daemon"}, 0o640, [2]int{0, daemonGID()}, true},
 		{"owner and group by name", 0o600, [2]int{1234, 4321}, SaveOptions{Owner: "root", Group: "root"}, 0o640, [2]int{0, 0}, true},
 	}
 	for _, tt := range tests {
@@ -126,6 +130,42 @@ func TestSaveModeAndOwner(t *testing.T) {
 				t.Errorf("mode %04o owner %d:%d; want %04o %d:%d", mode, uid, gid, tt.wantMode, want[0], want[1])
 			}
 		})
+	}
+}
+
+// daemonGID is the group of the user "daemon", whose primary group is its
+// own on Debian and its kin.
+func daemonGID() int {
+	u, err := user.Lookup("daemon")
+	if err != nil {
+		return -2
+	}
+	gid, _ := strconv.Atoi(u.Gid)
+	return gid
+}
+
+// TestSaveOwnerWithSharedGroup: root keeps the file and the owner reads it
+// through its primary group; a group that is not the user's own may have
+// other members, so Save refuses and asks for --group.
+func TestSaveOwnerWithSharedGroup(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test runs as root (CI does)")
+	}
+	u, err := user.Lookup("sync") // primary group nogroup on Debian
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, err := user.LookupGroupId(u.Gid); err != nil || g.Name == "sync" {
+		t.Fatalf("user sync has its own group here (%v); pick another user", err)
+	}
+	path := filepath.Join(t.TempDir(), "config.toml")
+	c := newConfig()
+	err = Save(path, &c, SaveOptions{Owner: "sync"})
+	if err == nil || !strings.Contains(err.Error(), "--group") || !strings.Contains(err.Error(), "other users may share") {
+		t.Fatalf("Save with owner sync = %v, want a refusal asking for --group", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a file was written: %v", err)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"strings"
@@ -103,23 +104,20 @@ func (o *OAuth2) ResolveClientSecret(ctx context.Context) (string, error) {
 }
 
 func readSecretFile(key, path string) (string, error) {
-	f, err := os.Open(path)
+	data, err := readRegular(key, path, maxSecretSize, func(info fs.FileInfo) error {
+		return checkSecretFileMode(key, path, info.Mode())
+	})
 	if err != nil {
-		return "", &SecretError{Key: key, Err: err, Message: fmt.Sprintf("cannot read %s %s: %s", key, path, errText(err))}
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return "", &SecretError{Key: key, Err: err, Message: fmt.Sprintf("cannot read %s %s: %s", key, path, errText(err))}
-	}
-	if info.IsDir() {
-		return "", &SecretError{Key: key, Message: fmt.Sprintf("%s %s is a directory; name the file that holds the secret", key, path)}
-	}
-	if err := checkSecretFileMode(key, path, info.Mode()); err != nil {
-		return "", err
-	}
-	data, err := readLimited(f, maxSecretSize)
-	if err != nil {
+		var pe *PermissionError
+		var nre *NotRegularError
+		switch {
+		case errors.As(err, &pe):
+			return "", err
+		case errors.As(err, &nre) && nre.Mode.IsDir():
+			return "", &SecretError{Key: key, Err: err, Message: fmt.Sprintf("%s %s is a directory; name the file that holds the secret", key, path)}
+		case errors.As(err, &nre):
+			return "", &SecretError{Key: key, Err: err, Message: err.Error()}
+		}
 		return "", &SecretError{Key: key, Err: err, Message: fmt.Sprintf("cannot read %s %s: %s", key, path, errText(err))}
 	}
 	s := strings.TrimRight(string(data), "\r\n")

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -212,7 +213,7 @@ func (in *Incoming) validateTLS(v *validator) {
 		v.fail("incoming.pinned_certificate_sha256", "incoming.pinned_certificate_sha256 must be 64 hex digits (a SHA-256 fingerprint), with or without colons, like \"AB:CD:…\"")
 	}
 	if in.TLSServerName != "" {
-		validateServer(v, "incoming.tls_server_name", in.TLSServerName, false)
+		validateTLSServerName(v, in.TLSServerName)
 	}
 	validatePath(v, "incoming.ca_file", in.CAFile)
 	if in.Security == SecurityNone {
@@ -364,6 +365,29 @@ func validateServer(v *validator, key, s string, required bool) {
 	case strings.ContainsAny(s, "/\\?#"):
 		v.fail(key, "%s = %q is not a host name; write only the name, without a path", key, s)
 	}
+}
+
+// validateTLSServerName refuses a tls_server_name that names no host once
+// trimmed as the TLS check trims it (spaces, brackets, a final dot): such a
+// name would leave the certificate's host name unchecked. Only
+// reject_invalid_certificates = false or a pin turn that check off.
+func validateTLSServerName(v *validator, s string) {
+	const key = "incoming.tls_server_name"
+	const fix = "set the name the server's certificate carries, e.g. \"mail.example.com\", or remove the key to check the certificate against server"
+	t := strings.TrimSpace(s)
+	inner := strings.TrimSuffix(strings.Trim(t, "[]"), ".")
+	switch {
+	case inner == "":
+		v.fail(key, "%s = %q names no host, so no host name would be checked; %s", key, s, fix)
+		return
+	case (strings.HasPrefix(t, "[") || strings.HasSuffix(t, "]")) && net.ParseIP(strings.Trim(t, "[]")) == nil:
+		v.fail(key, "%s = %q has brackets without an IP address in them; %s", key, s, fix)
+		return
+	case net.ParseIP(strings.Trim(t, "[]")) == nil && slices.Contains(strings.Split(inner, "."), ""):
+		v.fail(key, "%s = %q is not a host name (it has an empty part between dots); %s", key, s, fix)
+		return
+	}
+	validateServer(v, key, s, false)
 }
 
 // hostOf extracts the host of a URL-like string for a suggestion.

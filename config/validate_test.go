@@ -259,3 +259,47 @@ func TestValidateReportsEveryError(t *testing.T) {
 		t.Errorf("keys = %s", got)
 	}
 }
+
+// TestValidateTLSServerName: a tls_server_name that names no host once
+// trimmed would turn the host-name check off; it is an error naming the key
+// and what to set. Real names and IP addresses stay valid.
+func TestValidateTLSServerName(t *testing.T) {
+	bad := []struct{ value, want string }{
+		{".", "names no host"},
+		{"..", "empty part between dots"},
+		{"[]", "names no host"},
+		{"[].", "names no host"},
+		{"[.]", "names no host"},
+		{" . ", "names no host"},
+		{"\t", "names no host"},
+		{"[mail.example.com]", "brackets without an IP address"},
+		{"[mail", "brackets without an IP address"},
+		{"mail]", "brackets without an IP address"},
+		{".example.com", "empty part between dots"},
+		{"mail..example.com", "empty part between dots"},
+		{"mail.example.com..", "empty part between dots"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.value, func(t *testing.T) {
+			c := base()
+			c.Incoming.TLSServerName = tt.value
+			_, err := c.Validate()
+			var ve *ValidationError
+			if !errors.As(err, &ve) || ve.Key != "incoming.tls_server_name" {
+				t.Fatalf("tls_server_name = %q: err %v, want a *ValidationError for incoming.tls_server_name", tt.value, err)
+			}
+			for _, w := range []string{tt.want, "incoming.tls_server_name", "mail.example.com", "remove the key"} {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+	for _, good := range []string{"mail.example.com", "mail.example.com.", "mail", "127.0.0.1", "::1"} {
+		c := base()
+		c.Incoming.TLSServerName = good
+		if _, err := c.Validate(); err != nil {
+			t.Errorf("tls_server_name = %q: %v, want valid", good, err)
+		}
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"strings"
 	"time"
 
@@ -220,13 +219,22 @@ func newTLSConfig(in *config.Incoming, now func() time.Time) (*tls.Config, *TLSI
 	return cfg, info, nil
 }
 
+// maxCAFile bounds what is read from a ca_file (a system bundle is a few
+// hundred KiB).
+const maxCAFile = 16 << 20
+
 // caCerts reads the certificates of caFile; none without a file. A file
 // with no PEM certificate is an error.
 func caCerts(caFile string) ([]*x509.Certificate, error) {
 	if caFile == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(caFile)
+	data, err := config.ReadRegularFile("incoming.ca_file", caFile, maxCAFile)
+	var pe *config.PermissionError
+	var nre *config.NotRegularError
+	if errors.As(err, &pe) || errors.As(err, &nre) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the CA file: %w", err)
 	}

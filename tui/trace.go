@@ -10,6 +10,8 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/mailsetup/mailsetup/config"
 )
 
 // maxTrace bounds the trace kept in memory.
@@ -52,7 +54,7 @@ func writeTrace(configPath, target string, data []byte, now time.Time) (string, 
 	content := append([]byte(header), data...)
 	name := "mailsetup-trace-" + now.Format("20060102-150405") + ".txt"
 	path := filepath.Join(filepath.Dir(configPath), name)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := config.CreatePrivateFile(path)
 	if err != nil {
 		f, err = os.CreateTemp("", "mailsetup-trace-*.txt")
 		if err != nil {

@@ -81,7 +81,7 @@ func keyFlags() []keyFlag {
 		str("username", "mailbox user `name`", in(func(i *config.Incoming) *string { return &i.Username })),
 		str("password-file", "store a reference to a `file` holding the password (must not be readable by others)", in(func(i *config.Incoming) *string { return &i.PasswordFile })),
 		str("password-env", "store a reference to the environment `variable` holding the password", in(func(i *config.Incoming) *string { return &i.PasswordEnv })),
-		str("password-command", "store a `command` that prints the password", in(func(i *config.Incoming) *string { return &i.PasswordCommand })),
+		str("password-command", "store a `command` that prints the password; it runs through /bin/sh -c (shell syntax applies) when the password is needed", in(func(i *config.Incoming) *string { return &i.PasswordCommand })),
 		str("auth", `"password", "spa" (Secure Password Authentication, NTLM) or "oauth2"`, in(func(i *config.Incoming) *string { return &i.Auth })),
 		str("security", `"none", "starttls-if-available", "starttls" or "tls"`, in(func(i *config.Incoming) *string { return &i.Security })),
 		{name: "reject-invalid-certificates", usage: "refuse a server whose certificate fails validation", set: func(c *config.Config, fl *pflag.FlagSet) error {
@@ -109,7 +109,7 @@ func keyFlags() []keyFlag {
 		str("oauth2-client-id", "the OAuth 2.0 application (client) `id`", oa(func(o *config.OAuth2) *string { return &o.ClientID })),
 		str("oauth2-client-secret-file", "`file` holding the client secret (client credentials)", oa(func(o *config.OAuth2) *string { return &o.ClientSecretFile })),
 		str("oauth2-client-secret-env", "environment `variable` holding the client secret", oa(func(o *config.OAuth2) *string { return &o.ClientSecretEnv })),
-		str("oauth2-client-secret-command", "`command` that prints the client secret", oa(func(o *config.OAuth2) *string { return &o.ClientSecretCommand })),
+		str("oauth2-client-secret-command", "`command` that prints the client secret; it runs through /bin/sh -c", oa(func(o *config.OAuth2) *string { return &o.ClientSecretCommand })),
 		str("oauth2-token-file", "`file` where the refresh token is kept (0600)", oa(func(o *config.OAuth2) *string { return &o.TokenFile })),
 		str("oauth2-mechanism", `"xoauth2" or "oauthbearer" (default: what the server offers)`, oa(func(o *config.OAuth2) *string { return &o.Mechanism })),
 		str("oauth2-device-authorization-url", "custom provider: device authorization endpoint `URL`", oa(func(o *config.OAuth2) *string { return &o.DeviceAuthorizationURL })),

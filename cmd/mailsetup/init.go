@@ -46,10 +46,16 @@ history). Give exactly one of:
   --password-stdin            read it from standard input; stored in the file (0600)
   --password-file PATH        store a reference to a file holding it
   --password-env NAME         store a reference to an environment variable
-  --password-command CMD      store a command that prints it
+  --password-command CMD      store a command that prints it (run with /bin/sh -c)
 
 With --test the connection is tested first and the file is written only when
-the test passes. An existing file is replaced only with --force.`,
+the test passes. An existing file is replaced only with --force.
+
+The file is always owned by the user who runs init: a config another user
+owns or may write is refused by every later run (it could change what
+mailsetup runs as root). --owner USER, as root, keeps the file root's and
+lets USER read it through USER's own group (mode 0640); --group GROUP lets a
+service group read it (0640). Neither may write it.`,
 		Example: `  printf '%s' "$PW" | mailsetup init --server mail.example.com \
       --username support@example.com --password-stdin --mailbox INBOX/Support --test
   mailsetup init --protocol pop3 --server pop.example.com --security starttls \
@@ -64,7 +70,7 @@ the test passes. An existing file is replaced only with --force.`,
 		k.register(fl)
 	}
 	fl.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password from standard input and store it in the file")
-	fl.StringVar(&f.owner, "owner", "", "owner of the written file (`user` name or id)")
+	fl.StringVar(&f.owner, "owner", "", "`user` who must read the written file (name or id); as root the file stays root's, with that user's own group and mode 0640")
 	fl.StringVar(&f.group, "group", "", "group of the written file (name or id); makes the file 0640 so the connector's service `group` can read it")
 	fl.BoolVar(&f.force, "force", false, "replace an existing config file")
 	fl.BoolVar(&f.test, "test", false, "test the connection first; write the file only when the test passes")

@@ -63,6 +63,20 @@ func addTestFlags(cmd *cobra.Command, f *testFlags, prefix string) {
 // It returns nil when the test passed, an exit-1 error when it failed, an
 // exit-2 error for config problems and exit 130 when interrupted.
 func runConnectionTest(ctx context.Context, in *config.Incoming, path string, f testFlags, stdout, stderr io.Writer) error {
+	// The trust rule before any secret is read or command run: a config
+	// built from flags (init) names files that Load never saw.
+	if err := config.CheckFiles(in); err != nil {
+		return usageErr(err)
+	}
+	var trace *os.File
+	if f.trace != "" {
+		tf, err := config.CreatePrivateFile(f.trace)
+		if err != nil {
+			return usageErrf("cannot write the trace: %v", err)
+		}
+		defer func() { _ = tf.Close() }()
+		trace = tf
+	}
 	secret, err := resolveSecret(ctx, in, path, stderr)
 	if err != nil {
 		return usageErr(err)
@@ -71,16 +85,8 @@ func runConnectionTest(ctx context.Context, in *config.Incoming, path string, f 
 	if in.Auth == config.AuthOAuth2 {
 		opts.AuthFailureHint = mailoauth.AfterFailure(in)
 	}
-	if f.trace != "" {
-		tf, err := os.OpenFile(f.trace, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-		if err != nil {
-			return usageErrf("cannot write the trace: %v", err)
-		}
-		defer func() { _ = tf.Close() }()
-		if err := tf.Chmod(0o600); err != nil { // an existing file keeps its mode otherwise
-			return usageErrf("cannot write the trace: %v", err)
-		}
-		opts.Trace = tf
+	if trace != nil {
+		opts.Trace = trace
 	}
 	p := newStepPrinter(stdout, f.json)
 	res := mailconn.Test(ctx, *in, opts, p.Event)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"time"
@@ -38,27 +37,22 @@ type storedToken struct {
 // a *SignInError; a file others may read is refused with the chmod that
 // fixes it.
 func readToken(path, command string) (*storedToken, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, &SignInError{Reason: "no OAuth 2.0 sign-in is stored in " + path, Command: command, Err: err}
 	}
-	if err != nil {
+	data, err := config.ReadRegularFile("incoming.oauth2.token_file", path, maxTokenFile)
+	var pe *config.PermissionError
+	var nre *config.NotRegularError
+	switch {
+	case errors.As(err, &pe) || errors.As(err, &nre):
+		return nil, err
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, &SignInError{Reason: "no OAuth 2.0 sign-in is stored in " + path, Command: command, Err: err}
+	case err != nil:
 		return nil, fmt.Errorf("cannot read the token file %s: %w", path, err)
 	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the token file %s: %w", path, err)
-	}
-	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("the token file %s is not a regular file", path)
-	}
-	if info.Mode().Perm()&0o007 != 0 {
+	if info, err := os.Stat(path); err == nil && info.Mode().Perm()&0o007 != 0 {
 		return nil, fmt.Errorf("the token file %s is readable by other users (mode %04o) and holds a credential; run: chmod 600 %s", path, info.Mode().Perm(), shellQuote(path))
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxTokenFile))
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the token file %s: %w", path, err)
 	}
 	var st storedToken
 	if err := json.Unmarshal(data, &st); err != nil || st.Token == nil || st.Version != tokenFileVersion {
