@@ -4,8 +4,9 @@
 // Plugins output for Nagios and Icinga, the Prometheus text exposition for
 // node_exporter's textfile collector, and one JSON object.
 //
-// It does no I/O of its own beyond the io.Writer it is given, and imports no
-// UI package. Everything it prints is ASCII; text from the server reaches it
-// only already sanitized by mailconn, and none of it goes into performance
-// data or metric labels.
+// It does no I/O beyond the io.Writer it is given and WriteFile (the
+// atomic replace behind --output), and imports no UI package. The Nagios
+// output is printable ASCII. Text from the server reaches this package only
+// already sanitized by mailconn (step details and hints), and none of it
+// goes into performance data or metrics: their labels come from the config.
 package monitor

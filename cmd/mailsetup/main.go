@@ -105,7 +105,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if box.err != nil {
 		printError(stderr, err)
 	}
-	return exitCode(ctx, err)
+	code := exitCode(ctx, err)
+	if c, _, ferr := root.Find(args); ferr == nil && code == exitUsage && c.Annotations[annotUnknownOnUsage] != "" {
+		code = exitUnknown // check: a usage error is the Monitoring Plugins' UNKNOWN
+	}
+	return code
 }
 
 // errBox keeps the first error of a command, for run to report.
@@ -219,6 +223,7 @@ Run it with no command for the setup wizard. Scripts use init, test and show.`,
 		newTestCmd(g, stdout, stderr),
 		newDiscoverCmd(g, stdout, stderr),
 		newOAuth2Cmd(g, stdout, stderr),
+		newCheckCmd(g, stdout, stderr),
 	)
 	return root
 }
