@@ -179,6 +179,13 @@ func runCheck(ctx context.Context, g *globals, f checkFlags, stdout, stderr io.W
 	return &exitError{code: int(rep.State)}
 }
 
+// isBareExit reports whether err is an exit code with nothing to print:
+// how check reports its state (2 is CRITICAL there, not a usage error).
+func isBareExit(err error) bool {
+	var ee *exitError
+	return errors.As(err, &ee) && ee.err == nil
+}
+
 func firstLine(s string) string {
 	l, _, _ := strings.Cut(s, "\n")
 	return l

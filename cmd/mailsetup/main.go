@@ -106,7 +106,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		printError(stderr, err)
 	}
 	code := exitCode(ctx, err)
-	if c, _, ferr := root.Find(args); ferr == nil && code == exitUsage && c.Annotations[annotUnknownOnUsage] != "" {
+	if c, _, ferr := root.Find(args); ferr == nil && code == exitUsage && c.Annotations[annotUnknownOnUsage] != "" && !isBareExit(err) {
 		code = exitUnknown // check: a usage error is the Monitoring Plugins' UNKNOWN
 	}
 	return code
