@@ -47,19 +47,27 @@ func (r *Report) Registry() (*prometheus.Registry, error) {
 	}
 	res := r.Result
 	f := res.Figures
-	up := 0.0
-	for _, e := range r.Steps {
-		if e.Step == mailconn.StepConnect && e.Status != mailconn.StatusFail {
-			up = 1
-		}
-	}
 	var errs []error
 	add := func(err error) {
 		if err != nil {
 			errs = append(errs, err)
 		}
 	}
-	add(gauge(MetricUp, "1 when the mail server accepted a connection, 0 when it could not be reached.", up))
+	// Up is 0 when the server could not be found or reached, 1 when it
+	// accepted the connection, and absent when the check never tried
+	// (the OAuth token could not be had): that is no outage.
+	up, tried := 0.0, res.FailedStep == mailconn.StepResolve
+	for _, e := range r.Steps {
+		if e.Step == mailconn.StepConnect {
+			tried = true
+			if e.Status != mailconn.StatusFail {
+				up = 1
+			}
+		}
+	}
+	if tried {
+		add(gauge(MetricUp, "1 when the mail server accepted a connection, 0 when it could not be found or reached.", up))
+	}
 
 	success := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name:        MetricCheckSuccess,

@@ -145,6 +145,10 @@ func TestCheckNagios(t *testing.T) {
 		if text, _ := nagiosStatus(t, code, out); !strings.Contains(text, "the connect step failed") {
 			t.Errorf("status %q", text)
 		}
+		code, out, _ = runCheckCLI(t, "--config", path, "--format", "openmetrics")
+		if code != 2 || !strings.Contains(out, `mailsetup_up{mailbox="INBOX",port="`+strconv.Itoa(port)+`",protocol="IMAP4",server="127.0.0.1"} 0`+"\n") || !strings.Contains(out, `mailsetup_check_success{failed_step="connect",field="port"`) {
+			t.Errorf("exit %d; want mailsetup_up 0 and the failed connect:\n%s", code, out)
+		}
 	})
 	t.Run("broken-config", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "config.toml")
