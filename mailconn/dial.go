@@ -116,7 +116,9 @@ func (r *runner) handshake(ctx context.Context, c net.Conn, s *stepState) (*tls.
 		return nil, err
 	}
 	tc := tls.Client(c, cfg)
-	if err := tc.HandshakeContext(ctx); err != nil {
+	err = tc.HandshakeContext(ctx)
+	r.figures.CertNotAfter = info.NotAfter // also when the check refused it
+	if err != nil {
 		return nil, fmt.Errorf("tls handshake: %w", err)
 	}
 	s.detail = info.Detail()

@@ -81,4 +81,24 @@ type Result struct {
 	Error      string        `json:"error,omitempty"` // short, e.g. "AUTHENTICATIONFAILED"
 	Hint       string        `json:"hint,omitempty"`
 	Canceled   bool          `json:"canceled,omitempty"`
+	// Figures are what the test measured on the way, for monitoring.
+	Figures Figures `json:"figures"`
+}
+
+// Figures are what a test measured: filled as far as the test got, so a
+// failed test may still carry the certificate's expiry. A nil pointer or a
+// zero time is a figure the test did not reach or the server did not give.
+type Figures struct {
+	// CertNotAfter is the expiry of the server's leaf certificate, also
+	// when it was pinned, not verified or refused.
+	CertNotAfter time.Time `json:"cert_not_after,omitzero"`
+	// Messages is the number of messages in the folder (IMAP) or the
+	// mailbox (POP3).
+	Messages *int64 `json:"messages,omitempty"`
+	// Unseen is the number of unseen messages in the folder (IMAP only).
+	Unseen *int64 `json:"unseen,omitempty"`
+	// Oldest is, for IMAP, the INTERNALDATE of the first unseen message;
+	// for POP3, the Date header of message 1, the oldest left on the
+	// server. Only with Options.Oldest.
+	Oldest time.Time `json:"oldest,omitzero"`
 }

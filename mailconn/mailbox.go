@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,7 +30,7 @@ func (r *runner) imapMailboxStep(c *imapclient.Client) error {
 		unseenCrit := &imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagSeen}}
 		var searchOpts *imap.SearchOptions
 		if caps.Has(imap.CapESearch) || caps.Has(imap.CapIMAP4rev2) {
-			searchOpts = &imap.SearchOptions{ReturnCount: true}
+			searchOpts = &imap.SearchOptions{ReturnCount: true, ReturnMin: r.opts.Oldest}
 		}
 		search := c.Search(unseenCrit, searchOpts)
 		fetch := c.Fetch(imap.SeqSetNum(1), &imap.FetchOptions{InternalDate: true})
@@ -77,6 +78,9 @@ func (r *runner) imapMailboxStep(c *imapclient.Client) error {
 
 		var parts []string
 		parts = append(parts, plural(int64(selData.NumMessages), "message"))
+		numMessages := int64(selData.NumMessages)
+		r.figures.Messages = &numMessages
+		var firstUnseen uint32
 		switch {
 		case searchErr != nil:
 			if !isIMAPError(searchErr) {
@@ -85,8 +89,17 @@ func (r *runner) imapMailboxStep(c *imapclient.Client) error {
 			parts = append(parts, "unseen unknown")
 		case searchOpts != nil:
 			parts = append(parts, fmt.Sprintf("%d unseen", searchData.Count))
+			unseen := int64(searchData.Count)
+			r.figures.Unseen = &unseen
+			firstUnseen = searchData.Min
 		default:
-			parts = append(parts, fmt.Sprintf("%d unseen", len(searchData.AllSeqNums())))
+			nums := searchData.AllSeqNums()
+			parts = append(parts, fmt.Sprintf("%d unseen", len(nums)))
+			unseen := int64(len(nums))
+			r.figures.Unseen = &unseen
+			if len(nums) > 0 {
+				firstUnseen = slices.Min(nums)
+			}
 		}
 		if fetchErr != nil && !isIMAPError(fetchErr) {
 			return r.imapErr(fmt.Errorf("fetch: %w", fetchErr))
@@ -94,6 +107,16 @@ func (r *runner) imapMailboxStep(c *imapclient.Client) error {
 		if selData.NumMessages > 0 && len(msgs) > 0 {
 			if d := oldestDate(msgs[0]); !d.IsZero() {
 				parts = append(parts, "oldest "+d.Format("2006-01-02"))
+			}
+		}
+		if r.opts.Oldest && firstUnseen > 0 {
+			// One round trip more, asked by monitoring only.
+			m, err := c.Fetch(imap.SeqSetNum(firstUnseen), &imap.FetchOptions{InternalDate: true}).Collect()
+			if err != nil && !isIMAPError(err) {
+				return r.imapErr(fmt.Errorf("fetch: %w", err))
+			}
+			if len(m) > 0 {
+				r.figures.Oldest = oldestDate(m[0])
 			}
 		}
 		s.detail = fmt.Sprintf("%s: %s", name, strings.Join(parts, ", "))

@@ -1,10 +1,12 @@
 package mailconn
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net/mail"
 	"strings"
 	"time"
 
@@ -120,6 +122,9 @@ func (r *runner) pop3StartTLS(st *pop3State) error {
 	_, offered := pop3.CapaArgs(st.caps, "STLS")
 	upgrade := func(ctx context.Context, s *stepState) error {
 		info, err := pop3STLS(ctx, st.c, st.caps, &r.in, r.opts.Now)
+		if info != nil {
+			r.figures.CertNotAfter = info.NotAfter // also when the check refused it
+		}
 		if err != nil {
 			return err
 		}
@@ -135,7 +140,8 @@ func (r *runner) pop3StartTLS(st *pop3State) error {
 }
 
 // pop3STLS upgrades c with STLS when caps offer it, and returns what the
-// certificate check found.
+// certificate check found (also, as far as the handshake got, with an
+// error from the handshake).
 func pop3STLS(ctx context.Context, c *pop3.Client, caps []string, in *config.Incoming, now func() time.Time) (*TLSInfo, error) {
 	if _, offered := pop3.CapaArgs(caps, "STLS"); !offered {
 		return nil, fmt.Errorf("stls: %w (capabilities: %s)", ErrStartTLSNotOffered, sample(strings.Join(caps, ", ")))
@@ -145,7 +151,7 @@ func pop3STLS(ctx context.Context, c *pop3.Client, caps []string, in *config.Inc
 		return nil, err
 	}
 	if _, err := c.StartTLS(ctx, cfg); err != nil {
-		return nil, fmt.Errorf("stls: %w: %w", ErrStartTLSRefused, pop3Err(err))
+		return info, fmt.Errorf("stls: %w: %w", ErrStartTLSRefused, pop3Err(err))
 	}
 	return info, nil
 }
@@ -248,6 +254,19 @@ func (r *runner) pop3Mailbox(st *pop3State) error {
 			}
 			return pop3Err(err)
 		}
+		count := int64(n)
+		r.figures.Messages = &count
+		if r.opts.Oldest && n > 0 {
+			// One round trip more, asked by monitoring only: the Date of
+			// message 1, the oldest left on the server.
+			head, err := st.c.Top(ctx, 1, 0)
+			switch {
+			case err == nil:
+				r.figures.Oldest = headerDate(head)
+			case !isPOP3Error(err):
+				return pop3Err(err)
+			}
+		}
 		s.detail = fmt.Sprintf("%s, %s", plural(int64(n), "message"), humanBytes(size))
 		if uidlErr != nil {
 			s.detail += "; no UIDL"
@@ -280,4 +299,22 @@ func humanBytes(n int64) string {
 // connection under package pop3's TLS layer would show only ciphertext.
 func (r *runner) pop3Trace() io.Writer {
 	return r.tr.transcriptWriter()
+}
+
+// headerDate is the Date header of a message header, or the zero time.
+func headerDate(head []byte) time.Time {
+	m, err := mail.ReadMessage(bytes.NewReader(head))
+	if err != nil {
+		return time.Time{}
+	}
+	d, err := m.Header.Date()
+	if err != nil {
+		return time.Time{}
+	}
+	return d
+}
+
+func isPOP3Error(err error) bool {
+	var pe *pop3.Error
+	return errors.As(err, &pe)
 }

@@ -44,6 +44,9 @@ type Options struct {
 	// server refuses the token: the causes a bare "AUTHENTICATE failed"
 	// leaves open (see oauth.AfterFailure). Empty adds nothing.
 	AuthFailureHint string
+	// Oldest asks for Figures.Oldest, which costs a round trip more: a
+	// FETCH of the first unseen message (IMAP), TOP 1 0 (POP3).
+	Oldest bool
 }
 
 // resolveBudget is the longest the DNS lookup may take (it is also at most
@@ -104,8 +107,9 @@ type runner struct {
 	imapc   *imapclient.Client
 	pop3c   *pop3.Client
 	res     Result
-	err     error // the failing step's error (with done)
-	done    bool  // a step failed: the result is final
+	figures Figures // filled by the steps as they go
+	err     error   // the failing step's error (with done)
+	done    bool    // a step failed: the result is final
 	// unverified is the problem of a certificate that did not verify but
 	// was let through (reject_invalid_certificates = false); nil otherwise.
 	unverified *CertError
@@ -179,6 +183,7 @@ func (r *runner) close() {
 func (r *runner) result() Result {
 	res := r.res
 	res.Elapsed = time.Since(r.start)
+	res.Figures = r.figures
 	if !r.done {
 		res.OK = true
 	}

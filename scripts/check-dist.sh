@@ -76,7 +76,9 @@ fi
 want_files="/usr/bin/mailsetup /usr/share/man/man1/mailsetup.1.gz
 /usr/share/bash-completion/completions/mailsetup
 /usr/share/zsh/vendor-completions/_mailsetup
-/usr/share/fish/vendor_completions.d/mailsetup.fish"
+/usr/share/fish/vendor_completions.d/mailsetup.fish
+/usr/lib/systemd/system/mailsetup-check.service
+/usr/lib/systemd/system/mailsetup-check.timer"
 debs=("$dist"/*_amd64.deb)
 if [ ! -f "${debs[0]}" ]; then
   bad "no amd64 .deb in $dist"

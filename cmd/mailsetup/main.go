@@ -1,10 +1,10 @@
 // Command mailsetup sets up and tests the incoming mail server (POP3 or
 // IMAP4) of a help-desk Mail Connector: a terminal wizard, and commands for
-// scripts (init, test, show, discover, oauth2 login).
+// scripts (init, test, show, discover, oauth2 login, check).
 //
 // This file holds the root command, the global flags and the one place where
 // errors become exit codes: 0 success, 1 the connection test failed, 2 usage
-// or config error, 130 interrupted.
+// or config error, 130 interrupted; check uses the Monitoring Plugins' 0-3.
 package main
 
 import (
@@ -105,7 +105,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if box.err != nil {
 		printError(stderr, err)
 	}
-	return exitCode(ctx, err)
+	code := exitCode(ctx, err)
+	if c, _, ferr := root.Find(args); ferr == nil && code == exitUsage && c.Annotations[annotUnknownOnUsage] != "" && !isBareExit(err) {
+		code = exitUnknown // check: a usage error is the Monitoring Plugins' UNKNOWN
+	}
+	return code
 }
 
 // errBox keeps the first error of a command, for run to report.
@@ -219,6 +223,7 @@ Run it with no command for the setup wizard. Scripts use init, test and show.`,
 		newTestCmd(g, stdout, stderr),
 		newDiscoverCmd(g, stdout, stderr),
 		newOAuth2Cmd(g, stdout, stderr),
+		newCheckCmd(g, stdout, stderr),
 	)
 	return root
 }

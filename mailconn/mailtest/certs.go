@@ -35,7 +35,13 @@ const (
 	// CertWrongHost is signed by the rig CA and valid now, but names only
 	// WrongHostName.
 	CertWrongHost
+	// CertExpiresSoon is CertValid expiring in ExpiresSoonIn: ten days and
+	// an hour, so that whole days left are 10 for the hour a test takes.
+	CertExpiresSoon
 )
+
+// ExpiresSoonIn is how long after its creation CertExpiresSoon expires.
+const ExpiresSoonIn = 10*24*time.Hour + time.Hour
 
 // WrongHostName is the only name in the CertWrongHost certificate.
 const WrongHostName = "mail.wrong.example"
@@ -54,6 +60,8 @@ func (k CertKind) String() string {
 		return "NotYetValid"
 	case CertWrongHost:
 		return "WrongHost"
+	case CertExpiresSoon:
+		return "ExpiresSoon"
 	}
 	return fmt.Sprintf("CertKind(%d)", int(k))
 }
@@ -132,6 +140,8 @@ func leaf(k CertKind) (*keyPair, error) {
 		tmpl.Subject.CommonName = WrongHostName
 		tmpl.DNSNames = []string{WrongHostName}
 		tmpl.IPAddresses = nil
+	case CertExpiresSoon:
+		tmpl.NotAfter = now.Add(ExpiresSoonIn)
 	default:
 		return nil, fmt.Errorf("unknown certificate kind %d", int(k))
 	}

@@ -157,7 +157,7 @@ func Start(t testing.TB, opts Options) *Server {
 		t.Fatalf("mailtest: separator %q: want '/' or '.'", opts.Separator)
 		return nil
 	}
-	if opts.Cert < CertValid || opts.Cert > CertWrongHost {
+	if opts.Cert < CertValid || opts.Cert > CertExpiresSoon {
 		t.Fatalf("mailtest: unknown certificate kind %d", int(opts.Cert))
 		return nil
 	}

@@ -18,7 +18,7 @@ func New(opts Options) (*Server, error) {
 	default:
 		return nil, fmt.Errorf("mailtest: separator %q: want '/' or '.'", opts.Separator)
 	}
-	if opts.Cert < CertValid || opts.Cert > CertWrongHost {
+	if opts.Cert < CertValid || opts.Cert > CertExpiresSoon {
 		return nil, fmt.Errorf("mailtest: unknown certificate kind %d", int(opts.Cert))
 	}
 	bin, err := findDovecot()

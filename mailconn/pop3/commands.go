@@ -305,3 +305,37 @@ func parseUIDLine(line []byte) (int, string, error) {
 	}
 	return int(n), string(f[1]), nil
 }
+
+// maxTopBytes bounds what Top keeps of a reply; the rest is read and
+// dropped.
+const maxTopBytes = 64 << 10
+
+// Top sends "TOP msg lines" (RFC 1939) and returns the message's header and
+// the first lines of its body, CRLF line ends, dot-stuffing undone, at most
+// 64 KiB kept. A server without TOP answers -ERR: Top then returns an
+// *Error.
+func (c *Client) Top(ctx context.Context, msg, lines int) ([]byte, error) {
+	if msg < 1 || lines < 0 {
+		return nil, fmt.Errorf("pop3 TOP: %w: message %d, lines %d", ErrBadArgument, msg, lines)
+	}
+	var out []byte
+	err := c.run(ctx, "TOP", func() error {
+		if err := c.send("TOP " + strconv.Itoa(msg) + " " + strconv.Itoa(lines)); err != nil {
+			return err
+		}
+		if _, err := c.readStatus("TOP"); err != nil {
+			return err
+		}
+		return c.readBody(func(line []byte) error {
+			if len(out)+len(line)+2 <= maxTopBytes {
+				out = append(out, line...)
+				out = append(out, "\r\n"...)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
