@@ -46,6 +46,8 @@ type Server struct {
 
 	// CAFile is the PEM file of the self-signed certificate served after
 	// STARTTLS/STLS, for "localhost" and 127.0.0.1; CAPEM is its content.
+	// It is owned by the user running the tests, in a folder of its own
+	// outside Dir (which belongs to cyrus).
 	CAFile string
 	CAPEM  []byte
 
@@ -54,6 +56,7 @@ type Server struct {
 	Dir string
 
 	outPath   string
+	caDir     string
 	cmd       *exec.Cmd
 	out       *os.File
 	stop      io.WriteCloser // closing it makes the watchdog stop the master
@@ -203,7 +206,6 @@ func start(b binaries) (s *Server, err error) {
 		Domain:   domain,
 		User:     userName,
 		Password: password,
-		CAFile:   filepath.Join(dir, "cert.pem"),
 		Dir:      dir,
 		outPath:  filepath.Join(dir, "master.out"),
 		exited:   make(chan struct{}),
@@ -225,7 +227,7 @@ func start(b binaries) (s *Server, err error) {
 	p := confParams{
 		Dir: dir, Conf: filepath.Join(dir, "imapd.conf"),
 		Sasldb: filepath.Join(dir, "sasldb2"),
-		Cert:   s.CAFile, Key: filepath.Join(dir, "key.pem"),
+		Cert:   filepath.Join(dir, "cert.pem"), Key: filepath.Join(dir, "key.pem"),
 		CtlCyrusdb: b.ctlCyrusdb, Imapd: b.imapd, Pop3d: b.pop3d,
 		Host: s.Host, IMAP: s.IMAP, POP3: s.POP3,
 		Realm: realm,
@@ -249,6 +251,16 @@ func start(b binaries) (s *Server, err error) {
 	}
 	if err := chownTree(dir, b.uid, b.gid); err != nil {
 		return s, err
+	}
+	// The client's copy of the certificate stays root's, outside the tree
+	// handed to cyrus: mailsetup refuses a ca_file that another user owns
+	// or that lies in a folder another user owns.
+	if s.caDir, err = os.MkdirTemp("", "cy-ca-"); err != nil {
+		return s, fmt.Errorf("make CA folder: %w", err)
+	}
+	s.CAFile = filepath.Join(s.caDir, "ca.pem")
+	if err := os.WriteFile(s.CAFile, certPEM, 0o644); err != nil {
+		return s, fmt.Errorf("write CA file: %w", err)
 	}
 	if err := s.run(b.master, p.Conf, filepath.Join(dir, "cyrus.conf")); err != nil {
 		return s, err
@@ -386,6 +398,9 @@ func (s *Server) Close() {
 			_ = s.out.Close()
 		}
 		removeAll(s.Dir)
+		if s.caDir != "" {
+			_ = os.RemoveAll(s.caDir)
+		}
 	})
 }
 
