@@ -59,6 +59,11 @@ func classify(id StepID, err error, in *config.Incoming, ci connInfo) failure {
 	case errors.As(err, &cfgErr):
 		f.short, f.field = "bad "+cfgErr.Field, cfgErr.Field
 		f.hint = fmt.Sprintf("Fix %s: %v.", cfgErr.Field, cfgErr.Err)
+		var pe *config.PermissionError
+		if errors.As(cfgErr.Err, &pe) && pe.Fix != "" {
+			// The detail already says what is wrong; the hint is the fix.
+			f.hint = "Fix it with `" + pe.Fix + "`."
+		}
 	case errors.As(err, &certErr):
 		f.short = certErr.Error()
 		f.hint, f.field = certErr.Hint()
