@@ -232,9 +232,11 @@ func (ic *imapConn) read() (imapResp, error) {
 }
 
 // parseIMAPResp parses a response line as far as the pre-authentication
-// commands need: tag, type, response code and text.
+// commands need: tag, type, response code and text. The line is text from
+// the server: it is cleaned (safetext) before anything is taken from it, so
+// the greeting, capabilities, codes and texts are all safe to print.
 func parseIMAPResp(line []byte) (imapResp, error) {
-	s := string(line)
+	s := safetext.CleanBytes(line)
 	tag, rest, ok := strings.Cut(s, " ")
 	if !ok || !isIMAPTag(tag) {
 		return imapResp{}, fmt.Errorf("%w: %s", ErrMalformed, sample(s))

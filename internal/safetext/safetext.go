@@ -133,3 +133,20 @@ func writeClean(b *strings.Builder, s string, max int) {
 		s = s[size:]
 	}
 }
+
+// Err returns err with its text cleaned: an error whose Error() may quote
+// outside text (a parser's message, a server's answer). errors.Is and
+// errors.As see through it to err. A nil err, or one whose text is already
+// clean, is returned as it is.
+func Err(err error) error {
+	if err == nil || IsClean(err.Error()) {
+		return err
+	}
+	return &cleanError{err}
+}
+
+// cleanError is an error whose text is cleaned.
+type cleanError struct{ err error }
+
+func (e *cleanError) Error() string { return Clean(e.err.Error()) }
+func (e *cleanError) Unwrap() error { return e.err }

@@ -1,6 +1,9 @@
 package safetext
 
 import (
+	"errors"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -145,5 +148,24 @@ func BenchmarkCleanDirty(b *testing.B) {
 	s := "* OK X-\x1b[2J\x1b[H\x1b]52;c;aGk=\x07 Dovecot \xff ready."
 	for b.Loop() {
 		_ = Clean(s)
+	}
+}
+
+func TestErr(t *testing.T) {
+	if Err(nil) != nil {
+		t.Fatal("Err(nil) is not nil")
+	}
+	clean := errors.New("clean text")
+	if Err(clean) != clean {
+		t.Fatal("Err of a clean error wrapped it")
+	}
+	inner := &os.PathError{Op: "open", Path: "\x1b]0;x\x07", Err: os.ErrNotExist}
+	err := Err(fmt.Errorf("read: %w", inner))
+	if got, want := err.Error(), `read: open \x1b]0;x\x07: file does not exist`; got != want {
+		t.Fatalf("Err text = %q, want %q", got, want)
+	}
+	var pe *os.PathError
+	if !errors.As(err, &pe) || !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("Err hides the error inside")
 	}
 }

@@ -91,9 +91,9 @@ func providerError(op string, err error) error {
 		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
-			return fmt.Errorf("%s: cannot reach the provider: %w", op, ue)
+			return safetext.Err(fmt.Errorf("%s: cannot reach the provider: %w", op, ue))
 		}
-		return fmt.Errorf("%s: %w", op, err)
+		return safetext.Err(fmt.Errorf("%s: %w", op, err))
 	}
 	pe := &ProviderError{Op: op, Code: clean(re.ErrorCode, 60), Description: firstLine(re.ErrorDescription)}
 	if re.Response != nil {
