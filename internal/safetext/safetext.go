@@ -17,7 +17,8 @@
 //
 // The output is always valid UTF-8, contains no byte below 0x20, no 0x7f
 // and no C1 control, and cleaning it again changes nothing. A string that is
-// already clean is returned as it is, without allocating.
+// already clean is returned as it is, without allocating. CleanLines is the
+// same rule for text of several lines: it keeps "\n" and "\t".
 //
 // The package lives at the module root (internal/safetext) rather than in
 // mailconn so that config, mailconn and its subpackages, tui and the command
@@ -49,16 +50,19 @@ func escaped(r rune) bool {
 // IsClean reports whether Clean(s) == s: s is valid UTF-8 and holds nothing
 // that Clean replaces.
 func IsClean(s string) bool {
-	return firstDirty(s) < 0
+	return firstDirty(s, false) < 0
 }
 
-// firstDirty is the byte offset of the first thing Clean replaces in s, or
-// -1 when there is none.
-func firstDirty(s string) int {
+// keptInLines reports whether the C0 control c stays as it is in CleanLines.
+func keptInLines(c byte) bool { return c == '\n' || c == '\t' }
+
+// firstDirty is the byte offset of the first thing Clean (or, with lines,
+// CleanLines) replaces in s, or -1 when there is none.
+func firstDirty(s string, lines bool) int {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c < 0x20 || c == 0x7f {
+			if (c < 0x20 && !(lines && keptInLines(c))) || c == 0x7f {
 				return i
 			}
 			i++
@@ -77,14 +81,26 @@ func firstDirty(s string) int {
 // visibly (see the package comment). A clean s is returned unchanged and
 // without allocating.
 func Clean(s string) string {
-	i := firstDirty(s)
+	return clean(s, false)
+}
+
+// CleanLines is Clean for text of several lines, such as an error message
+// that joins several errors: it keeps line feeds and tabs and replaces
+// everything else Clean replaces (a CR included, which could overwrite a
+// line).
+func CleanLines(s string) string {
+	return clean(s, true)
+}
+
+func clean(s string, lines bool) string {
+	i := firstDirty(s, lines)
 	if i < 0 {
 		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s) + 8)
 	b.WriteString(s[:i])
-	writeClean(&b, s[i:], -1)
+	writeClean(&b, s[i:], -1, lines)
 	return b.String()
 }
 
@@ -105,19 +121,21 @@ func Bound(s string, max int) string {
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	writeClean(&b, s, max)
+	writeClean(&b, s, max, false)
 	b.WriteString("…")
 	return b.String()
 }
 
 // writeClean writes the cleaned form of s to b, stopping after max
-// characters of s when max ≥ 0.
-func writeClean(b *strings.Builder, s string, max int) {
+// characters of s when max ≥ 0; lines keeps line feeds and tabs.
+func writeClean(b *strings.Builder, s string, max int, lines bool) {
 	for n := 0; len(s) > 0 && n != max; n++ {
 		r, size := utf8.DecodeRuneInString(s)
 		switch {
 		case r == utf8.RuneError && size == 1:
 			b.WriteRune(utf8.RuneError)
+		case lines && r < 0x20 && keptInLines(byte(r)):
+			b.WriteByte(byte(r))
 		case r < 0x20 || r == 0x7f:
 			b.WriteString(`\x`)
 			b.WriteByte(hexDigits[r>>4])

@@ -44,6 +44,22 @@ func TestClean(t *testing.T) {
 	}
 }
 
+func TestCleanLines(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"lines and tabs stay", "a\n\tb\n", "a\n\tb\n"},
+		{"CR is escaped", "a\r\nb", `a\x0d` + "\nb"},
+		{"ESC is escaped", "one\n\x1b[2Jtwo", "one\n" + `\x1b[2Jtwo`},
+		{"C1 and invalid UTF-8", "\xc2\x9b\xff", `\u009b` + "\ufffd"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := CleanLines(tt.in); got != tt.want {
+				t.Fatalf("CleanLines(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestBound(t *testing.T) {
 	tests := []struct {
 		name, in string
@@ -117,6 +133,11 @@ func FuzzClean(f *testing.F) {
 		}
 		if IsClean(in) != printable {
 			t.Fatalf("IsClean(%q) = %v, want %v", in, !printable, printable)
+		}
+		lines := CleanLines(in)
+		checkSafe(t, in, strings.NewReplacer("\n", "", "\t", "").Replace(lines))
+		if !strings.ContainsAny(in, "\n\t") && lines != out {
+			t.Fatalf("CleanLines(%q) = %q, Clean = %q", in, lines, out)
 		}
 		if CleanBytes([]byte(in)) != out {
 			t.Fatalf("CleanBytes differs from Clean for %q", in)
