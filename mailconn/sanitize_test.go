@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -195,4 +197,79 @@ func TestHostileProbe(t *testing.T) {
 			checkSafe(t, texts)
 		})
 	}
+}
+
+// hostileAutoconfig is an autoconfig file whose user name carries a C1
+// CSI, a NEL and a bidi override (XML allows them; it refuses ESC), for an
+// IMAP server on 127.0.0.1:%d.
+const hostileAutoconfig = `<?xml version="1.0" encoding="UTF-8"?>
+<clientConfig version="1.1">
+  <emailProvider id="evil.test">
+    <displayName>Evil&#x9b;2J</displayName>
+    <incomingServer type="imap">
+      <hostname>127.0.0.1</hostname>
+      <port>%d</port>
+      <socketType>SSL</socketType>
+      <username>user&#x9b;2J&#x85;&#x202e;live</username>
+    </incomingServer>
+  </emailProvider>
+</clientConfig>`
+
+// TestHostileDiscoverEmail runs email discovery against hostile DNS (an
+// SRV target and an MX name with escape sequences), a hostile autoconfig
+// file and hostile servers, and checks every string it hands back.
+func TestHostileDiscoverEmail(t *testing.T) {
+	certs := hostiletest.NewCerts(t, false)
+	imaps := hostiletest.StartIMAP(t, hostiletest.Options{TLS: certs.Server, ImplicitTLS: true})
+	pop3s := hostiletest.StartPOP3(t, hostiletest.Options{TLS: certs.Server, ImplicitTLS: true})
+	lo := []netip.Addr{netip.MustParseAddr("127.0.0.1")}
+	res, _ := startDNS(t, dnsZone{
+		a: map[string][]netip.Addr{"mail.evil.test": lo, "evil.test": lo},
+		srv: map[string][]net.SRV{
+			"_imaps._tcp.evil.test": {{Target: "x" + hostiletest.ASCIIPayload + ".evil.test", Port: uint16(imaps.Port()), Priority: 0, Weight: 1}},
+			"_pop3s._tcp.evil.test": {{Target: "mail.evil.test", Port: uint16(pop3s.Port()), Priority: 0, Weight: 1}},
+		},
+		mx: map[string][]net.MX{"evil.test": {{Host: "mx\x1b]0;pwned\x07.evil.test", Pref: 10}}},
+	})
+	site := startAutoconfig(t, map[string]string{
+		"autoconfig.evil.test/mail/config-v1.1.xml": fmt.Sprintf(hostileAutoconfig, imaps.Port()),
+	}, "autoconfig.evil.test:443")
+	d, events := discoverEmail(t, "user@evil.test", mailconn.DiscoverOptions{
+		Timeout: 10 * time.Second, Resolver: res, HTTPClient: site.client, CAFile: certs.CAFile,
+	})
+	texts := map[string]string{"username": d.Username}
+	for i, l := range d.Lookups {
+		p := fmt.Sprintf("lookup %d %s %s ", i, l.Source, l.Query)
+		texts[p+"found"] = strings.Join(l.Found, "; ")
+		texts[p+"notes"] = strings.Join(l.Notes, "; ")
+		if l.Err != nil {
+			texts[p+"err"] = l.Err.Error()
+		}
+	}
+	for i, e := range events {
+		if e.Lookup != nil {
+			texts[fmt.Sprintf("event %d found", i)] = strings.Join(e.Lookup.Found, "; ")
+		}
+		if e.Probe != nil {
+			texts[fmt.Sprintf("event %d greeting", i)] = e.Probe.Greeting
+			texts[fmt.Sprintf("event %d mechanisms", i)] = e.Probe.MechanismsText()
+		}
+	}
+	answered := 0
+	for i, r := range d.Results {
+		if r.Answered {
+			answered++
+		}
+		p := fmt.Sprintf("result %d (%s) ", i, r.Candidate)
+		texts[p+"greeting"] = r.Greeting
+		texts[p+"mechanisms"] = r.MechanismsText()
+		texts[p+"certificate error"] = r.CertificateError
+		if r.TLS != nil {
+			texts[p+"tls detail"] = r.TLS.Detail()
+		}
+	}
+	if answered == 0 || d.Username == "" {
+		t.Fatalf("nothing answered or no user name: %+v", d)
+	}
+	checkSafe(t, texts)
 }
