@@ -161,3 +161,42 @@ func TestHostileWizard(t *testing.T) {
 		})
 	}
 }
+
+// TestHostileDetect runs the server screen's Detect with the real
+// mailconn.ProbeHost against hostile servers and checks each frame as the
+// selection moves over the candidates (the selected line's details show
+// the mechanisms and the certificate's problem).
+func TestHostileDetect(t *testing.T) {
+	for _, cert := range []string{"verified", "wrong-host"} {
+		t.Run(cert, func(t *testing.T) {
+			certs := hostiletest.NewCerts(t, cert == "verified")
+			ports := map[string]int{
+				mailconn.KindIMAPS: hostiletest.StartIMAP(t, hostiletest.Options{TLS: certs.Server, ImplicitTLS: true}).Port(),
+				mailconn.KindIMAP:  hostiletest.StartIMAP(t, hostiletest.Options{TLS: certs.Server}).Port(),
+				mailconn.KindPOP3S: hostiletest.StartPOP3(t, hostiletest.Options{TLS: certs.Server, ImplicitTLS: true}).Port(),
+				mailconn.KindPOP3:  hostiletest.StartPOP3(t, hostiletest.Options{TLS: certs.Server}).Port(),
+			}
+			h := newHarness(t, start{}, nil)
+			h.m.width, h.m.height = 100, 40
+			h.m.probeFn = func(ctx context.Context, host string, o mailconn.DiscoverOptions, report func(mailconn.ProbeResult)) ([]mailconn.ProbeResult, error) {
+				o.Ports, o.ExtraPorts, o.CAFile, o.Timeout = ports, nil, certs.CAFile, 10*time.Second
+				return mailconn.ProbeHost(ctx, "127.0.0.1", o, report)
+			}
+			h.press("enter", "enter")
+			h.wantScreen(scrServer)
+			h.typeText("127.0.0.1")
+			h.press("ctrl+d")
+			h.wantText("answered")
+			seen := ""
+			for i := 0; i < 7; i++ {
+				frame := h.m.View().Content
+				assertSafeFrame(t, fmt.Sprintf("detect frame %d", i), frame)
+				seen += frame
+				h.press("down")
+			}
+			if !strings.Contains(strings.ToLower(seen), `\x1b`) {
+				t.Errorf("the payload is not shown escaped:\n%s", seen)
+			}
+		})
+	}
+}
