@@ -9,12 +9,15 @@ import "github.com/mailsetup/mailsetup/internal/safetext"
 // that mailconn hands to its caller goes through safetext too, so that no
 // output path (step log, line mode, JSON, hints) can print a control
 // character a server sent. Clean text passes unchanged and unallocated.
+// Hints are our own sentences and may span lines (the OAuth causes list):
+// they keep their line feeds (safetext.CleanLines); server text never
+// brings one, since it is cleaned where it enters.
 
 // cleanEvent cleans the text fields of e.
 func cleanEvent(e *Event) {
 	e.Title = safetext.Clean(e.Title)
 	e.Detail = safetext.Clean(e.Detail)
-	e.Hint = safetext.Clean(e.Hint)
+	e.Hint = safetext.CleanLines(e.Hint)
 	e.Field = safetext.Clean(e.Field)
 }
 
@@ -22,7 +25,7 @@ func cleanEvent(e *Event) {
 func cleanResult(r *Result) {
 	r.Field = safetext.Clean(r.Field)
 	r.Error = safetext.Clean(r.Error)
-	r.Hint = safetext.Clean(r.Hint)
+	r.Hint = safetext.CleanLines(r.Hint)
 }
 
 // cleanStrings cleans each string of s in place.
@@ -64,7 +67,7 @@ func cleanProbe(r *ProbeResult) {
 	cleanStrings(r.Mechanisms)
 	r.Err = safeErr(r.Err)
 	r.Problem = safetext.Clean(r.Problem)
-	r.Hint = safetext.Clean(r.Hint)
+	r.Hint = safetext.CleanLines(r.Hint)
 }
 
 // cleanLookup cleans the text of a discovery lookup.

@@ -10,13 +10,13 @@ import (
 // line mode also build events and results of their own from errors (a
 // token failure, a password_command's error): these go through safetext
 // where they are stored or printed, so that nothing shown can carry a
-// control character (package safetext).
+// control character (package safetext). Hints keep their line feeds.
 
 // safeEvent is ev with its text cleaned.
 func safeEvent(ev mailconn.Event) mailconn.Event {
 	ev.Title = safetext.Clean(ev.Title)
 	ev.Detail = safetext.Clean(ev.Detail)
-	ev.Hint = safetext.Clean(ev.Hint)
+	ev.Hint = safetext.CleanLines(ev.Hint)
 	ev.Field = safetext.Clean(ev.Field)
 	return ev
 }
@@ -24,7 +24,7 @@ func safeEvent(ev mailconn.Event) mailconn.Event {
 // safeResult is r with its text cleaned.
 func safeResult(r mailconn.Result) mailconn.Result {
 	r.Error = safetext.Clean(r.Error)
-	r.Hint = safetext.Clean(r.Hint)
+	r.Hint = safetext.CleanLines(r.Hint)
 	r.Field = safetext.Clean(r.Field)
 	return r
 }
