@@ -53,7 +53,7 @@ func Unsafe(s string) string {
 		for i := 0; i < len(s); {
 			r, n := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && n == 1 {
-				return fmt.Sprintf("invalid UTF-8 at %d: %q", i, context(s, i))
+				return fmt.Sprintf("invalid UTF-8 at %d: %q", i, around(s, i))
 			}
 			i += n
 		}
@@ -62,17 +62,17 @@ func Unsafe(s string) string {
 		switch {
 		case r == '\n' || r == '\t':
 		case r < 0x20 || r == 0x7f:
-			return fmt.Sprintf("byte %#x at %d: %q", r, i, context(s, i))
+			return fmt.Sprintf("byte %#x at %d: %q", r, i, around(s, i))
 		case r >= 0x80 && r <= 0x9f:
-			return fmt.Sprintf("C1 control %U at %d: %q", r, i, context(s, i))
+			return fmt.Sprintf("C1 control %U at %d: %q", r, i, around(s, i))
 		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
-			return fmt.Sprintf("bidi control %U at %d: %q", r, i, context(s, i))
+			return fmt.Sprintf("bidi control %U at %d: %q", r, i, around(s, i))
 		}
 	}
 	return ""
 }
 
-func context(s string, i int) string {
+func around(s string, i int) string {
 	return s[max(0, i-40):min(len(s), i+40)]
 }
 
