@@ -11,6 +11,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/mailsetup/mailsetup/internal/safetext"
 )
 
 // SecretCommandTimeout bounds a password_command or client_secret_command
@@ -193,7 +195,8 @@ func (b *cappedBuffer) Write(p []byte) (int, error) {
 func (b *cappedBuffer) String() string { return b.buf.String() }
 
 // oneLine joins the non-empty lines of s with "; " and bounds the length
-// for an error message.
+// for an error message. s is a command's stderr, text from outside: it is
+// cleaned by safetext (controls escaped, invalid UTF-8 as U+FFFD).
 func oneLine(s string) string {
 	var lines []string
 	for l := range strings.Lines(s) {
@@ -201,11 +204,7 @@ func oneLine(s string) string {
 			lines = append(lines, l)
 		}
 	}
-	s = strings.Join(lines, "; ")
-	if len(s) > 500 {
-		s = s[:500] + "…"
-	}
-	return s
+	return safetext.Bound(strings.Join(lines, "; "), 500)
 }
 
 // errText is the innermost message of an error, e.g. "permission denied".

@@ -334,6 +334,7 @@ func ProbeCandidates(ctx context.Context, cands []ProbeCandidate, opts DiscoverO
 	}
 	for range cands {
 		d := <-ch
+		cleanProbe(&d.r)
 		results[d.i] = d.r
 		if report != nil {
 			report(d.r)

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/internal/safetext"
 )
 
 // maxAutoconfigBytes bounds an autoconfig file.
@@ -91,7 +92,7 @@ func parseAutoconfig(r io.Reader, email string) ([]autoconfigServer, error) {
 			}
 			out = append(out, autoconfigServer{
 				cand:     ProbeCandidate{Host: host, Protocol: proto, Port: port, Security: sec, Source: "autoconfig"},
-				username: strings.TrimSpace(fill.Replace(in.Username)),
+				username: safetext.Clean(strings.TrimSpace(fill.Replace(in.Username))),
 				auth:     in.Authentication,
 			})
 		}

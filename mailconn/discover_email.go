@@ -185,6 +185,9 @@ func runLookups(ctx context.Context, domain, email string, opts DiscoverOptions,
 	outs := make([]lookupOut, len(jobs))
 	for range jobs {
 		x := <-ch
+		for i := range x.out.lookups {
+			cleanLookup(&x.out.lookups[i])
+		}
 		outs[x.i] = x.out
 		for _, l := range x.out.lookups {
 			report(l)

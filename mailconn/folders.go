@@ -11,6 +11,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/internal/safetext"
 )
 
 // The folder list of the wizard's folder browser: the same session as the
@@ -144,7 +145,7 @@ func (e *ListError) Error() string {
 	if e.Err == nil {
 		return fmt.Sprintf("list folders: %s failed: %s", e.Result.FailedStep, e.Result.Error)
 	}
-	return fmt.Sprintf("list folders: %s: %v", e.Result.FailedStep, e.Err)
+	return fmt.Sprintf("list folders: %s: %v", e.Result.FailedStep, safeErr(e.Err))
 }
 
 func (e *ListError) Unwrap() error { return e.Err }
@@ -184,7 +185,7 @@ func ListFolders(ctx context.Context, in config.Incoming, opts Options, report f
 	r.test()
 	res := r.result()
 	if !res.OK {
-		return nil, &ListError{Result: res, Event: failed, Err: r.err}
+		return nil, &ListError{Result: res, Event: failed, Err: safeErr(r.err)}
 	}
 	return list, nil
 }
@@ -203,14 +204,14 @@ func (r *runner) imapFolderStep(c *imapclient.Client, out *FolderList) error {
 		if err != nil {
 			var ie *imap.Error
 			if errors.As(err, &ie) {
-				return &ServerError{Command: "LIST", Code: string(ie.Code), Text: sample(ie.Text)}
+				return &ServerError{Command: "LIST", Code: safetext.Clean(string(ie.Code)), Text: sample(ie.Text)}
 			}
 			return r.imapErr(fmt.Errorf("list: %w", err))
 		}
 		folders := make([]Folder, 0, len(boxes))
 		for _, b := range boxes {
-			if b.Delim != 0 && out.Delimiter == "" {
-				out.Delimiter = string(b.Delim)
+			if d := safeDelim(b.Delim); d != 0 && out.Delimiter == "" {
+				out.Delimiter = string(d)
 			}
 			f := Folder{Name: b.Mailbox, Messages: -1, Unseen: -1,
 				NoSelect: hasAttr(b.Attrs, imap.MailboxAttrNoSelect) || hasAttr(b.Attrs, imap.MailboxAttrNonExistent)}
@@ -229,6 +230,9 @@ func (r *runner) imapFolderStep(c *imapclient.Client, out *FolderList) error {
 				out.CountsFrom = ""
 			}
 		}
+		// STATUS needed the names as the server spelled them; from here on
+		// they are for display and go through safetext.
+		cleanFolders(folders)
 		out.Folders = treeOrder(folders, out.Delimiter)
 		s.detail = plural(int64(len(boxes)), "folder")
 		if out.Delimiter != "" {
@@ -354,3 +358,26 @@ func treeOrder(folders []Folder, delim string) []Folder {
 }
 
 func isInbox(name string) bool { return strings.EqualFold(name, "INBOX") }
+
+// safeDelim is a hierarchy delimiter the server sent, or 0 when it is one
+// that could not be shown as it is (a control character): such a server
+// is treated as having no hierarchy.
+func safeDelim(d rune) rune {
+	if d == 0 || !safetext.IsClean(string(d)) {
+		return 0
+	}
+	return d
+}
+
+// cleanFolders makes the names and attributes of folders, text from the
+// server, safe to print (safetext). A name in modified UTF-7 may decode to
+// a control character ("&ABs-" is ESC): it is shown escaped.
+func cleanFolders(folders []Folder) {
+	for i := range folders {
+		f := &folders[i]
+		f.Name = safetext.Clean(f.Name)
+		for j, a := range f.Attrs {
+			f.Attrs[j] = safetext.Clean(a)
+		}
+	}
+}

@@ -7,9 +7,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/internal/safetext"
 )
 
 // The IMAP session: greeting, CAPABILITY and STARTTLS are spoken here over a
@@ -232,9 +232,11 @@ func (ic *imapConn) read() (imapResp, error) {
 }
 
 // parseIMAPResp parses a response line as far as the pre-authentication
-// commands need: tag, type, response code and text.
+// commands need: tag, type, response code and text. The line is text from
+// the server: it is cleaned (safetext) before anything is taken from it, so
+// the greeting, capabilities, codes and texts are all safe to print.
 func parseIMAPResp(line []byte) (imapResp, error) {
-	s := string(line)
+	s := safetext.CleanBytes(line)
 	tag, rest, ok := strings.Cut(s, " ")
 	if !ok || !isIMAPTag(tag) {
 		return imapResp{}, fmt.Errorf("%w: %s", ErrMalformed, sample(s))
@@ -317,27 +319,7 @@ func serverText(s string) string {
 	return sample(dovecotTiming.ReplaceAllString(strings.TrimSpace(s), ""))
 }
 
-// sample makes server text safe and short for a detail line: control
-// characters and invalid UTF-8 become '?', and it is cut at 120 characters.
-func sample(s string) string {
-	const maxLen = 120
-	var b strings.Builder
-	n := 0
-	for i, r := range s {
-		if n == maxLen {
-			b.WriteString("…")
-			break
-		}
-		if r == utf8.RuneError {
-			if _, size := utf8.DecodeRuneInString(s[i:]); size <= 1 {
-				r = '?'
-			}
-		}
-		if r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			r = '?'
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return b.String()
-}
+// sample makes server text safe and short for a detail line: cleaned by
+// safetext (controls escaped, invalid UTF-8 as U+FFFD) and cut at 120
+// characters.
+func sample(s string) string { return safetext.Bound(s, 120) }

@@ -13,6 +13,7 @@ import (
 	"github.com/emersion/go-sasl"
 
 	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/internal/safetext"
 )
 
 // imapSession hands the connection to imapclient and runs the
@@ -127,7 +128,7 @@ func (r *runner) imapAuthStep(c *imapclient.Client, ic *imapConn) error {
 		if err != nil {
 			var ie *imap.Error
 			if errors.As(err, &ie) {
-				ae := &AuthError{Mechanism: mech, Code: string(ie.Code), Text: serverText(ie.Text)}
+				ae := &AuthError{Mechanism: mech, Code: safetext.Clean(string(ie.Code)), Text: serverText(ie.Text)}
 				if of := oauthFailure(client); of != nil && ae.Text == "" {
 					ae.Text = of.String()
 				}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/mailsetup/mailsetup/internal/safetext"
 )
 
 // logoutBudget bounds the logout step: LOGOUT is sent, its reply is not
@@ -38,7 +40,7 @@ func (r *runner) imapMailboxStep(c *imapclient.Client) error {
 		var delim rune
 		boxes, listErr := list.Collect()
 		for _, b := range boxes {
-			delim = b.Delim
+			delim = safeDelim(b.Delim)
 		}
 		selData, selErr := sel.Wait()
 		searchData, searchErr := search.Wait()
@@ -49,7 +51,7 @@ func (r *runner) imapMailboxStep(c *imapclient.Client) error {
 			if !errors.As(selErr, &ie) {
 				return r.imapErr(fmt.Errorf("examine %q: %w", name, selErr))
 			}
-			fe := &FolderError{Name: name, Code: string(ie.Code), Text: serverText(ie.Text), Separator: delim}
+			fe := &FolderError{Name: name, Code: safetext.Clean(string(ie.Code)), Text: serverText(ie.Text), Separator: delim}
 			all, err := c.List("", "*", nil).Collect()
 			if err != nil {
 				if !isIMAPError(err) {
@@ -58,8 +60,8 @@ func (r *runner) imapMailboxStep(c *imapclient.Client) error {
 			}
 			var names []string
 			for _, b := range all {
-				if b.Delim != 0 {
-					fe.Separator = b.Delim
+				if d := safeDelim(b.Delim); d != 0 {
+					fe.Separator = d
 				}
 				if hasAttr(b.Attrs, imap.MailboxAttrNoSelect) || hasAttr(b.Attrs, imap.MailboxAttrNonExistent) {
 					if b.Mailbox == name {
@@ -67,7 +69,11 @@ func (r *runner) imapMailboxStep(c *imapclient.Client) error {
 					}
 					continue
 				}
-				names = append(names, b.Mailbox)
+				if safetext.IsClean(b.Mailbox) {
+					// A name with controls is never offered: it could
+					// not be typed into the config as it was shown.
+					names = append(names, b.Mailbox)
+				}
 			}
 			fe.Suggestions = suggestFolders(name, sortedUnique(names), fe.Separator)
 			return fe

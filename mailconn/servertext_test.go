@@ -9,7 +9,7 @@ func TestServerText(t *testing.T) {
 		{"no timing", "Authentication failed.", "Authentication failed."},
 		{"parenthesis that is not a timing", "Mailbox is locked (try later)", "Mailbox is locked (try later)"},
 		{"timing not at the end stays", "took (0.1 secs) then failed", "took (0.1 secs) then failed"},
-		{"control characters", "bad\x1b[31m text", "bad?[31m text"},
+		{"control characters", "bad\x1b[31m text", `bad\x1b[31m text`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -187,10 +187,12 @@ func (r *runner) result() Result {
 	if !r.done {
 		res.OK = true
 	}
+	cleanResult(&res)
 	return res
 }
 
 func (r *runner) emit(e Event) {
+	cleanEvent(&e)
 	if r.report != nil {
 		r.report(e)
 	}

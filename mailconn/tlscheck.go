@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/internal/safetext"
 )
 
 // TLSInfo describes a finished handshake. The VerifyConnection callback of
@@ -340,9 +341,13 @@ func (v *verifier) verify(cs tls.ConnectionState) error {
 	}
 	leaf := cs.PeerCertificates[0]
 	info := v.info
-	info.Subject = dnName(leaf.Subject.CommonName, leaf.Subject.String())
-	info.Issuer = dnName(leaf.Issuer.CommonName, leaf.Issuer.String())
-	info.DNSNames = append([]string(nil), leaf.DNSNames...)
+	// The names are the server's text: cleaned here, so that the step
+	// detail, the "does not match" error and its hint show them safely.
+	info.Subject = safetext.Clean(dnName(leaf.Subject.CommonName, leaf.Subject.String()))
+	info.Issuer = safetext.Clean(dnName(leaf.Issuer.CommonName, leaf.Issuer.String()))
+	for _, n := range leaf.DNSNames {
+		info.DNSNames = append(info.DNSNames, safetext.Clean(n))
+	}
 	for _, ip := range leaf.IPAddresses {
 		info.IPAddresses = append(info.IPAddresses, ip.String())
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/mailsetup/mailsetup/internal/safetext"
 )
 
 // CertProblem says what is wrong with a server certificate.
@@ -89,7 +91,8 @@ func (e *CertError) Error() string {
 		return fmt.Sprintf("certificate fingerprint %s does not match the pinned %s", e.Fingerprint, e.Want)
 	default:
 		if e.Err != nil {
-			return "certificate is not valid: " + strings.TrimPrefix(e.Err.Error(), "x509: ")
+			// x509's text can quote the certificate's names.
+			return "certificate is not valid: " + safetext.Clean(strings.TrimPrefix(e.Err.Error(), "x509: "))
 		}
 		return "certificate is not valid"
 	}

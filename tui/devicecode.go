@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/internal/safetext"
 	"github.com/mailsetup/mailsetup/mailconn"
 	"github.com/mailsetup/mailsetup/mailconn/oauth"
 )
@@ -438,9 +439,10 @@ func checklistLines(steps []string, width int) []string {
 	return out
 }
 
-// sentence capitalises s and ends it with a full stop.
+// sentence capitalises s and ends it with a full stop; s is cleaned
+// (safetext), since it is often an error's text.
 func sentence(s string) string {
-	s = strings.TrimSpace(s)
+	s = safetext.Clean(strings.TrimSpace(s))
 	if s == "" {
 		return ""
 	}

@@ -186,7 +186,7 @@ func (b *folderBrowser) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case foldersEventMsg:
 		if msg.run == b.run && b.state == browseLoading && msg.ev.Status == mailconn.StatusRunning {
-			b.step = msg.ev.Title
+			b.step = safeEvent(msg.ev).Title
 		}
 		return waitList(msg.run, msg.ch)
 	case foldersDoneMsg:
@@ -223,6 +223,7 @@ func (b *folderBrowser) loaded(list *mailconn.FolderList, err error) {
 		default:
 			b.fail = mailconn.Result{Error: "no folder list"}
 		}
+		b.fail = safeResult(b.fail)
 		return
 	}
 	b.state, b.list, b.listServer = browseList, list, b.server

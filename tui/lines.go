@@ -315,6 +315,7 @@ func printTest(ctx context.Context, w io.Writer, o lineOptions, in config.Incomi
 	default:
 		res = oauthResult(in, o.test(ctx, in, mailconn.Options{Secret: secret}, report))
 	}
+	res = safeResult(res)
 	switch {
 	case res.OK:
 		fmt.Fprintf(w, "Connection test passed in %s.\n", fmtDuration(res.Elapsed))
@@ -344,6 +345,7 @@ func printEvent(w io.Writer, ev mailconn.Event) {
 	if ev.Status == mailconn.StatusRunning {
 		return
 	}
+	ev = safeEvent(ev)
 	line := fmt.Sprintf("%-6s %s", lineIcon(ev.Status), ev.Title)
 	if ev.Detail != "" {
 		line += ": " + ev.Detail

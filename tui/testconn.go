@@ -71,7 +71,7 @@ func (m *Model) startTest() tea.Cmd {
 	in := c.Incoming
 	t.target = fmt.Sprintf("%s://%s:%d", in.Protocol, in.Server, in.Port)
 	if _, err := c.Validate(); err != nil {
-		r := settingResult(err)
+		r := safeResult(settingResult(err))
 		t.result = &r
 		return nil
 	}
@@ -179,7 +179,7 @@ func (t *testScreen) update(msg tea.Msg) tea.Cmd {
 	case testDoneMsg:
 		if msg.run == t.run && t.running {
 			t.running = false
-			res := msg.res
+			res := safeResult(msg.res)
 			t.result = &res
 			t.cancel()
 			t.cancel = nil
@@ -204,6 +204,7 @@ func (t *testScreen) update(msg tea.Msg) tea.Cmd {
 
 // record adds or updates a step's line.
 func (t *testScreen) record(ev mailconn.Event) {
+	ev = safeEvent(ev)
 	for i := range t.steps {
 		if t.steps[i].Step == ev.Step {
 			t.steps[i] = ev

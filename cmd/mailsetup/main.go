@@ -23,6 +23,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/internal/safetext"
 )
 
 // Set by the release build: -ldflags "-X main.Version=… -X main.Commit=… -X main.Date=…".
@@ -171,7 +172,9 @@ func printError(stderr io.Writer, err error) {
 	if errors.As(err, &ee) && ee.err == nil {
 		return
 	}
-	msg := "mailsetup: " + strings.TrimSuffix(err.Error(), ".")
+	// The error may quote outside text (a server's, a provider's, a
+	// command's stderr): safetext keeps its lines and escapes the rest.
+	msg := "mailsetup: " + safetext.CleanLines(strings.TrimSuffix(err.Error(), "."))
 	if detectTerm(stderr, os.Environ()).color {
 		msg = "\x1b[31m" + msg + "\x1b[0m"
 	}

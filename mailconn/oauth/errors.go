@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"unicode"
 
 	"golang.org/x/oauth2"
+
+	"github.com/mailsetup/mailsetup/internal/safetext"
 )
 
 // Sentinel errors, matched with errors.Is.
@@ -90,9 +91,9 @@ func providerError(op string, err error) error {
 		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
-			return fmt.Errorf("%s: cannot reach the provider: %w", op, ue)
+			return safetext.Err(fmt.Errorf("%s: cannot reach the provider: %w", op, ue))
 		}
-		return fmt.Errorf("%s: %w", op, err)
+		return safetext.Err(fmt.Errorf("%s: %w", op, err))
 	}
 	pe := &ProviderError{Op: op, Code: clean(re.ErrorCode, 60), Description: firstLine(re.ErrorDescription)}
 	if re.Response != nil {
@@ -136,27 +137,13 @@ func hintFor(code, desc string) string {
 }
 
 // firstLine is the first line of s, without Microsoft's trace and
-// correlation ids, control characters removed, at most 200 characters.
+// correlation ids, made safe by clean, at most 200 characters.
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
 	s, _, _ = strings.Cut(s, " Trace ID:")
 	return clean(strings.TrimSpace(s), 200)
 }
 
-// clean drops control characters and cuts s to max runes.
-func clean(s string, max int) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			continue
-		}
-		if n == max {
-			b.WriteString("…")
-			break
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return b.String()
-}
+// clean makes provider text safe to print (safetext: controls escaped,
+// invalid UTF-8 as U+FFFD) and cuts it to max characters.
+func clean(s string, max int) string { return safetext.Bound(s, max) }

@@ -38,7 +38,7 @@ func TestFirstLine(t *testing.T) {
 	for in, want := range map[string]string{
 		"AADSTS70008: The refresh token has expired.\r\nTrace ID: abc\r\nCorrelation ID: def": "AADSTS70008: The refresh token has expired.",
 		"AADSTS50173: The grant has expired. Trace ID: 1 Correlation ID: 2":                   "AADSTS50173: The grant has expired.",
-		"bell\a and \x1b[31mescape": "bell and [31mescape",
+		"bell\a and \x1b[31mescape": `bell\x07 and \x1b[31mescape`,
 		strings.Repeat("x", 300):    strings.Repeat("x", 200) + "…",
 	} {
 		if got := firstLine(in); got != want {

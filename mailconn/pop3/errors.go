@@ -4,8 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/mailsetup/mailsetup/internal/safetext"
 )
 
 // Sentinel errors. They are returned wrapped, with the command and details;
@@ -40,8 +40,8 @@ type Error struct {
 	// brackets ("IN-USE", "AUTH", "SYS/TEMP", "SYS/PERM", "LOGIN-DELAY"), or
 	// "" if the reply had none.
 	Code string
-	// Text is the rest of the reply, with control characters and invalid
-	// UTF-8 replaced by U+FFFD.
+	// Text is the rest of the reply, cleaned by safetext.Clean: controls
+	// escaped visibly ("\x1b"), invalid UTF-8 replaced by U+FFFD.
 	Text string
 }
 
@@ -90,27 +90,6 @@ func sample(b []byte) string {
 }
 
 // sanitize turns server text into a string safe to show on a terminal:
-// control characters and invalid UTF-8 become U+FFFD.
-func sanitize(b []byte) string {
-	clean := true
-	for _, c := range b {
-		if c < 0x20 || c >= 0x7f {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return string(b)
-	}
-	var s strings.Builder
-	s.Grow(len(b))
-	for len(b) > 0 {
-		r, n := utf8.DecodeRune(b)
-		b = b[n:]
-		if r == utf8.RuneError || unicode.IsControl(r) {
-			r = utf8.RuneError
-		}
-		s.WriteRune(r)
-	}
-	return s.String()
-}
+// controls become visible escapes and invalid UTF-8 becomes U+FFFD (see
+// package safetext).
+func sanitize(b []byte) string { return safetext.CleanBytes(b) }
