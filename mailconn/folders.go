@@ -184,7 +184,7 @@ func ListFolders(ctx context.Context, in config.Incoming, opts Options, report f
 	r.test()
 	res := r.result()
 	if !res.OK {
-		return nil, &ListError{Result: res, Event: failed, Err: r.err}
+		return nil, &ListError{Result: res, Event: failed, Err: r.scrubErr(r.err)}
 	}
 	return list, nil
 }
@@ -203,7 +203,7 @@ func (r *runner) imapFolderStep(c *imapclient.Client, out *FolderList) error {
 		if err != nil {
 			var ie *imap.Error
 			if errors.As(err, &ie) {
-				return &ServerError{Command: "LIST", Code: string(ie.Code), Text: sample(ie.Text)}
+				return &ServerError{Command: "LIST", Code: string(ie.Code), Text: r.sample(ie.Text)}
 			}
 			return r.imapErr(fmt.Errorf("list: %w", err))
 		}
