@@ -12,11 +12,13 @@ cd "$(dirname "$0")/.."
 fuzztime="${FUZZTIME:-10s}"
 
 # package target — the config loader, the POP3 response reader, the
-# redacting trace writer and the IMAP folder-name translation.
+# redacting trace writer, the secret scrubber and the IMAP folder-name
+# translation.
 targets=(
   "./config FuzzParse"
   "./mailconn/pop3 FuzzReadResponse"
   "./mailconn FuzzTraceRedaction"
+  "./mailconn/internal/redact FuzzReplace"
   "./mailconn FuzzFolderNames"
 )
 

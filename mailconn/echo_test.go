@@ -308,3 +308,30 @@ func echoRun(t *testing.T, pop3 bool, caps string, in config.Incoming, secret, w
 	assertHidden(t, &run{events: events}, text, secret, append(sent, log.all()...))
 	return sent
 }
+
+// TestEchoShortSecretStaysReadable: with a one-character password the
+// echo standing alone is hidden, and the step's own words (which hold the
+// letter everywhere) are left alone.
+func TestEchoShortSecretStaysReadable(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	const secret = "e"
+	handle := imapFake("IMAP4rev1 SASL-IR AUTH=PLAIN", func(br *bufio.Reader, c net.Conn, tag, args string) bool {
+		_, _ = c.Write([]byte(tag + " NO [AUTHENTICATIONFAILED] Authentication failed; wrong password e\r\n"))
+		return true
+	})
+	srv := startFake(t, handle)
+	defer srv.close()
+	in := config.Incoming{Protocol: config.ProtocolIMAP, Server: "127.0.0.1", Port: srv.port(), Username: echoUser,
+		Auth: config.AuthPassword, Security: config.SecurityNone}
+	r := runTest(t, in, mailconn.Options{Secret: secret, Timeout: 5 * time.Second})
+	e, _ := r.final(mailconn.StepAuthenticate)
+	if want := "Authentication failed; wrong password <redacted>"; !strings.HasSuffix(e.Detail, want) {
+		t.Errorf("detail %q, want it to end with %q", e.Detail, want)
+	}
+	if e.Title != "Sign in as "+echoUser || e.Hint != "The server rejected the user name or password." {
+		t.Errorf("title %q, hint %q: our own words were scrubbed", e.Title, e.Hint)
+	}
+	if g, _ := r.final(mailconn.StepGreeting); !strings.Contains(r.trace, "S: * OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] fake") || g.Status != mailconn.StatusOK {
+		t.Errorf("the greeting is not readable in the trace:\n%s", r.trace)
+	}
+}
