@@ -91,7 +91,7 @@ func Login(ctx context.Context, in *config.Incoming, opts LoginOptions) (*LoginR
 	case res.Flow == config.FlowClientCredentials:
 		tok, err = c.clientCredentials().Token(c.ctx(ctx))
 		if err != nil {
-			return nil, providerError("client credentials", err)
+			return nil, providerError("client credentials", err, c.cfg.ClientSecret)
 		}
 	case c.o.Provider == config.ProviderGoogle:
 		tok, err = c.loopback(ctx, opts)
@@ -132,7 +132,7 @@ func (c *client) device(ctx context.Context, opts LoginOptions) (*oauth2.Token, 
 	hctx := c.ctx(ctx)
 	da, err := c.cfg.DeviceAuth(hctx)
 	if err != nil {
-		return nil, providerError("device authorization", err)
+		return nil, providerError("device authorization", err, c.cfg.ClientSecret)
 	}
 	if da.UserCode == "" || da.VerificationURI == "" || da.DeviceCode == "" {
 		return nil, errors.New("device authorization: the provider's answer has no user code or verification URI")
@@ -163,5 +163,5 @@ func (c *client) device(ctx context.Context, opts LoginOptions) (*oauth2.Token, 
 		// DeviceAccessToken stops at the code's expiry.
 		return nil, &ProviderError{Op: "sign-in", Code: "expired_token", Hint: hintFor("expired_token", "")}
 	}
-	return nil, providerError("sign-in", err)
+	return nil, providerError("sign-in", err, c.cfg.ClientSecret)
 }
