@@ -335,3 +335,66 @@ func TestEchoShortSecretStaysReadable(t *testing.T) {
 		t.Errorf("the greeting is not readable in the trace:\n%s", r.trace)
 	}
 }
+
+// TestEchoAfterSignIn: the server accepts the credentials, then echoes
+// them in its refusal to open the folder (IMAP EXAMINE, and LIST for
+// ListFolders) or to STAT (POP3).
+func TestEchoAfterSignIn(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	text := echoText(0, echoSecret, nil)
+	imapHandle := func(s *fakeServer, c net.Conn) {
+		br := bufio.NewReader(c)
+		write := func(l string) { _, _ = c.Write([]byte(l + "\r\n")) }
+		write("* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] echo")
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			tag, rest, _ := strings.Cut(strings.TrimRight(line, "\r\n"), " ")
+			verb, _, _ := strings.Cut(rest, " ")
+			switch strings.ToUpper(verb) {
+			case "AUTHENTICATE":
+				write(tag + " OK in")
+			case "LOGOUT":
+				write("* BYE")
+				write(tag + " OK")
+				return
+			default:
+				write(tag + " NO " + text)
+			}
+		}
+	}
+	pop3Handle := pop3Fake(map[string]string{"CAPA": "+OK\r\nUSER\r\n.", "USER": "+OK", "PASS": "+OK", "STAT": "-ERR " + text, "QUIT": "+OK"})
+	for _, tc := range []struct {
+		protocol string
+		handle   func(*fakeServer, net.Conn)
+	}{{config.ProtocolIMAP, imapHandle}, {config.ProtocolPOP3, pop3Handle}} {
+		t.Run(tc.protocol, func(t *testing.T) {
+			srv := startFake(t, tc.handle)
+			defer srv.close()
+			in := config.Incoming{Protocol: tc.protocol, Server: "127.0.0.1", Port: srv.port(), Username: echoUser,
+				Auth: config.AuthPassword, Security: config.SecurityNone, Mailbox: "INBOX"}
+			opts := mailconn.Options{Secret: echoSecret, Timeout: 5 * time.Second}
+			r := runTest(t, in, opts)
+			if r.res.OK || r.res.FailedStep != mailconn.StepMailbox {
+				t.Fatalf("want a mailbox failure\n%s", r.dump())
+			}
+			if e, _ := r.final(mailconn.StepMailbox); !strings.Contains(e.Detail, "wrong password for") {
+				t.Errorf("mailbox detail %q: want the server's text", e.Detail)
+			}
+			assertHidden(t, r, "", echoSecret, nil)
+			if tc.protocol == config.ProtocolPOP3 {
+				return
+			}
+			var events []mailconn.Event
+			ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
+			defer cancel()
+			_, err := mailconn.ListFolders(ctx, in, opts, func(e mailconn.Event) { events = append(events, e) })
+			if err == nil || !strings.Contains(err.Error(), "wrong password for") {
+				t.Fatalf("ListFolders: %v, want the LIST refusal", err)
+			}
+			assertHidden(t, &run{events: events}, err.Error(), echoSecret, nil)
+		})
+	}
+}
