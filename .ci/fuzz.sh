@@ -12,12 +12,13 @@ cd "$(dirname "$0")/.."
 fuzztime="${FUZZTIME:-10s}"
 
 # package target — the config loader, the POP3 response reader, the
-# redacting trace writer, the IMAP folder-name translation and the
-# sanitizer for text from outside.
+# redacting trace writer, the secret scrubber, the IMAP folder-name
+# translation and the sanitizer for text from outside.
 targets=(
   "./config FuzzParse"
   "./mailconn/pop3 FuzzReadResponse"
   "./mailconn FuzzTraceRedaction"
+  "./mailconn/internal/redact FuzzReplace"
   "./mailconn FuzzFolderNames"
   "./internal/safetext FuzzClean"
 )

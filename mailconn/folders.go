@@ -185,7 +185,7 @@ func ListFolders(ctx context.Context, in config.Incoming, opts Options, report f
 	r.test()
 	res := r.result()
 	if !res.OK {
-		return nil, &ListError{Result: res, Event: failed, Err: safeErr(r.err)}
+		return nil, &ListError{Result: res, Event: failed, Err: safeErr(r.scrubErr(r.err))}
 	}
 	return list, nil
 }
@@ -204,7 +204,7 @@ func (r *runner) imapFolderStep(c *imapclient.Client, out *FolderList) error {
 		if err != nil {
 			var ie *imap.Error
 			if errors.As(err, &ie) {
-				return &ServerError{Command: "LIST", Code: safetext.Clean(string(ie.Code)), Text: sample(ie.Text)}
+				return &ServerError{Command: "LIST", Code: safetext.Clean(string(ie.Code)), Text: r.sample(ie.Text)}
 			}
 			return r.imapErr(fmt.Errorf("list: %w", err))
 		}

@@ -128,9 +128,9 @@ func (r *runner) imapAuthStep(c *imapclient.Client, ic *imapConn) error {
 		if err != nil {
 			var ie *imap.Error
 			if errors.As(err, &ie) {
-				ae := &AuthError{Mechanism: mech, Code: safetext.Clean(string(ie.Code)), Text: serverText(ie.Text)}
+				ae := &AuthError{Mechanism: mech, Code: safetext.Clean(string(ie.Code)), Text: r.serverText(ie.Text)}
 				if of := oauthFailure(client); of != nil && ae.Text == "" {
-					ae.Text = of.String()
+					ae.Text = r.scrub(of.String())
 				}
 				return ae
 			}
@@ -175,11 +175,9 @@ func (r *runner) plainWarning(s *stepState, plain bool, mech string) {
 	}
 }
 
-func (r *runner) addSecret(s string) {
-	if r.tr != nil {
-		r.tr.addSecret(s)
-	}
-}
+// addSecret adds a payload learnt during the exchange (an NTLM message, an
+// OAUTHBEARER initial response) to what the trace, events and errors hide.
+func (r *runner) addSecret(s string) { r.secrets.Add(s) }
 
 // oauthMechanism is the forced OAuth mechanism, if any.
 func (r *runner) oauthMechanism() string {

@@ -51,7 +51,7 @@ func (r *runner) imapMailboxStep(c *imapclient.Client) error {
 			if !errors.As(selErr, &ie) {
 				return r.imapErr(fmt.Errorf("examine %q: %w", name, selErr))
 			}
-			fe := &FolderError{Name: name, Code: safetext.Clean(string(ie.Code)), Text: serverText(ie.Text), Separator: delim}
+			fe := &FolderError{Name: name, Code: safetext.Clean(string(ie.Code)), Text: r.serverText(ie.Text), Separator: delim}
 			all, err := c.List("", "*", nil).Collect()
 			if err != nil {
 				if !isIMAPError(err) {

@@ -222,11 +222,11 @@ func (r *runner) pop3Auth(st *pop3State) error {
 			var pe *pop3.Error
 			if errors.As(err, &pe) {
 				if strings.EqualFold(pe.Code, "IN-USE") {
-					return fmt.Errorf("%w: %s", ErrInUse, sample(pe.Text))
+					return fmt.Errorf("%w: %s", ErrInUse, r.sample(pe.Text))
 				}
-				ae := &AuthError{Mechanism: mech, Code: pe.Code, Text: sample(pe.Text)}
+				ae := &AuthError{Mechanism: mech, Code: pe.Code, Text: r.sample(pe.Text)}
 				if of := oauthFailure(client); of != nil && ae.Text == "" {
-					ae.Text = of.String()
+					ae.Text = r.scrub(of.String())
 				}
 				return ae
 			}
@@ -248,9 +248,9 @@ func (r *runner) pop3Mailbox(st *pop3State) error {
 			var pe *pop3.Error
 			if errors.As(err, &pe) {
 				if strings.EqualFold(pe.Code, "IN-USE") {
-					return fmt.Errorf("%w: %s", ErrInUse, sample(pe.Text))
+					return fmt.Errorf("%w: %s", ErrInUse, r.sample(pe.Text))
 				}
-				return &ServerError{Command: "STAT", Code: pe.Code, Text: sample(pe.Text)}
+				return &ServerError{Command: "STAT", Code: pe.Code, Text: r.sample(pe.Text)}
 			}
 			return pop3Err(err)
 		}

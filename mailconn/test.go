@@ -11,6 +11,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/mailconn/internal/redact"
 	"github.com/mailsetup/mailsetup/mailconn/pop3"
 )
 
@@ -98,8 +99,11 @@ type runner struct {
 	opts   Options
 	report func(Event)
 	tr     *tracer
-	total  time.Duration
-	start  time.Time
+	// secrets are the forms of the secret that nothing leaving the test
+	// may show: the trace, every event, the result and the errors.
+	secrets *redact.Set
+	total   time.Duration
+	start   time.Time
 
 	raw     net.Conn   // the TCP connection
 	session net.Conn   // what the protocol speaks over: raw, or TLS over raw
@@ -142,15 +146,13 @@ func newRunner(ctx context.Context, in config.Incoming, opts Options, report fun
 		start:  time.Now(),
 	}
 	r.ctx, r.cancel = context.WithTimeout(ctx, total)
-	r.tr = newTracer(opts.Trace, in.Protocol, secretsOf(in, opts.Secret)...)
-	if r.tr != nil {
-		r.tr.setUser(in.Username)
-	}
+	r.secrets = redact.NewSet(in.Username, secretsOf(in, opts.Secret)...)
+	r.tr = newSetTracer(opts.Trace, in.Protocol, r.secrets)
 	return r
 }
 
-// secretsOf lists the strings the trace must never show: the secret and
-// every base64 form it can take on the wire.
+// secretsOf lists the strings nothing may show: the secret and every base64
+// form it can take on the wire (redact.Forms adds the rest).
 func secretsOf(in config.Incoming, secret string) []string {
 	if secret == "" {
 		return nil
@@ -158,6 +160,49 @@ func secretsOf(in config.Incoming, secret string) []string {
 	out := []string{secret}
 	out = append(out, encodedSecrets(in.Username, secret)...)
 	return out
+}
+
+// scrub hides the secret's forms in s (text from the server, or an error
+// carrying it). Server text is scrubbed where it enters an error, before
+// it is shortened, so that a cut cannot leave part of a form; emit and
+// result scrub everything once more.
+func (r *runner) scrub(s string) string { return r.secrets.String(s) }
+
+// scrubErr returns err with the secret's forms hidden in its text; it
+// still unwraps to err (whose typed fields carry server text already
+// scrubbed where it entered).
+func (r *runner) scrubErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if text := err.Error(); r.scrub(text) != text {
+		return &scrubbedError{err: err, text: r.scrub(text)}
+	}
+	return err
+}
+
+// scrubbedError is an error whose text had a secret hidden.
+type scrubbedError struct {
+	err  error
+	text string
+}
+
+func (e *scrubbedError) Error() string { return e.text }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+// serverText is serverText of s scrubbed, with any marker part the cut
+// left dropped.
+func (r *runner) serverText(s string) string {
+	return redact.TrimCut(serverText(r.scrub(s)), "…")
+}
+
+// sample is sample of s scrubbed, with any marker part the cut left
+// dropped.
+func (r *runner) sample(s string) string { return redact.TrimCut(sample(r.scrub(s)), "…") }
+
+// scrubEvent hides the secret's forms in what an event says.
+func (r *runner) scrubEvent(e *Event) {
+	e.Title, e.Detail, e.Hint = r.scrub(e.Title), r.scrub(e.Detail), r.scrub(e.Hint)
 }
 
 // close ends the session. After a success the protocol clients close
@@ -182,6 +227,7 @@ func (r *runner) close() {
 
 func (r *runner) result() Result {
 	res := r.res
+	res.Error, res.Hint = r.scrub(res.Error), r.scrub(res.Hint)
 	res.Elapsed = time.Since(r.start)
 	res.Figures = r.figures
 	if !r.done {
@@ -192,6 +238,8 @@ func (r *runner) result() Result {
 }
 
 func (r *runner) emit(e Event) {
+	// Secrets are matched on the raw text first, then the text is cleaned.
+	r.scrubEvent(&e)
 	cleanEvent(&e)
 	if r.report != nil {
 		r.report(e)

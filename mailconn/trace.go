@@ -12,13 +12,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/mailconn/internal/redact"
 )
 
 // Trace limits and markers.
 const (
-	traceLineLimit = 1000         // bytes and characters of a line shown; the rest is counted
-	traceTailKeep  = 32           // last bytes of a long line kept to find a literal marker
-	redactedMark   = "<redacted>" // what a secret becomes
+	traceLineLimit = 1000        // bytes and characters of a line shown; the rest is counted
+	traceTailKeep  = 32          // last bytes of a long line kept to find a literal marker
+	redactedMark   = redact.Mark // what a secret becomes
 )
 
 // tracer writes the protocol transcript: one line per protocol line,
@@ -29,26 +30,27 @@ const (
 //
 // with every secret redacted. Two layers do the redacting:
 //
+//   - protocol rules hide what a client sends in credential positions,
+//     whatever the secret's length and even when its encoding is unknown:
+//     IMAP LOGIN arguments (atoms, quoted strings, and literals whose bytes
+//     follow on later writes), the AUTHENTICATE initial response and every
+//     SASL answer after it; POP3 PASS, the AUTH initial response and
+//     answers, and the APOP digest. The SASL rules end on what the client
+//     does, not on what the server says, so a hostile server that answers
+//     early cannot unmask the next answer: IMAP answers are one word, and a
+//     client line with a space is the next command; POP3 answers are hidden
+//     until the server has said +OK or -ERR and the client sends a POP3
+//     command.
 //   - the secrets themselves (addSecret) and their encodings — quoted, and
-//     base64 alone, in SASL PLAIN ("\x00user\x00secret",
-//     "user\x00user\x00secret"), XOAUTH2 and OAUTHBEARER messages, and any
-//     base64 text that carries the secret at any byte offset — are replaced
-//     by <redacted> wherever they appear, in client and server lines alike;
-//   - protocol rules hide what a client sends in credential positions even
-//     when the encoding is unknown: IMAP LOGIN arguments (atoms, quoted
-//     strings, and literals whose bytes follow on later writes), the
-//     AUTHENTICATE initial response and every SASL answer after it; POP3
-//     PASS, the AUTH initial response and answers, and the APOP digest.
-//     The SASL rules end on what the client does, not on what the server
-//     says, so a hostile server that answers early cannot unmask the next
-//     answer: IMAP answers are one word, and a client line with a space is
-//     the next command; POP3 answers are hidden until the server has said
-//     +OK or -ERR and the client sends a POP3 command.
+//     base64 alone, in SASL PLAIN, XOAUTH2 and OAUTHBEARER messages, and
+//     any base64 text that carries the secret at any byte offset — are
+//     replaced by <redacted> in every line, client and server alike, by the
+//     rule of package redact: a form of 4 bytes or more wherever it
+//     appears, a shorter one only where it stands alone (not inside a
+//     word), so that a one-character password leaves "* OK IMAP ready"
+//     readable. A <redacted> marker is never cut.
 //
-// A very short secret (a few characters) makes much of the trace
-// <redacted>: that is the price of never showing it.
-//
-// Server lines are shown as sent apart from the first layer. Lines longer
+// Server lines are shown as sent apart from the second layer. Lines longer
 // than about 1000 bytes are cut and their length given; control characters
 // (all but tab), invalid UTF-8 and invisible runes are escaped, so a hostile
 // server cannot put terminal escape sequences into the trace file.
@@ -57,43 +59,36 @@ const (
 // goroutines). A nil *tracer does nothing. Tracing never disturbs the
 // connection: after the first failed write to w the tracer goes quiet.
 type tracer struct {
-	mu      sync.Mutex
-	w       io.Writer
-	pop3    bool
-	now     func() time.Time
-	user    string
-	secrets []string
-	forms   []string // secrets and their encodings, longest first
-	maxForm int      // length of the longest form
-	err     error    // first write error
+	mu   sync.Mutex
+	w    io.Writer
+	pop3 bool
+	now  func() time.Time
+	set  *redact.Set // the secrets and their forms (shared with the runner)
+	err  error       // first write error
 }
 
 // newTracer returns a tracer writing to w for protocol ("imap" or "pop3";
 // anything but "pop3" gets the IMAP rules), redacting secrets. A nil w gives
 // a nil tracer, whose methods do nothing.
 func newTracer(w io.Writer, protocol string, secrets ...string) *tracer {
+	return newSetTracer(w, protocol, redact.NewSet("", secrets...))
+}
+
+// newSetTracer is newTracer with the secrets of set, which the caller may
+// add to later.
+func newSetTracer(w io.Writer, protocol string, set *redact.Set) *tracer {
 	if w == nil {
 		return nil
 	}
-	t := &tracer{w: w, pop3: protocol == config.ProtocolPOP3, now: time.Now}
-	for _, s := range secrets {
-		if s != "" {
-			t.secrets = append(t.secrets, s)
-		}
-	}
-	t.rebuildForms()
-	return t
+	return &tracer{w: w, pop3: protocol == config.ProtocolPOP3, now: time.Now, set: set}
 }
 
 // addSecret adds a secret learnt later (an OAuth token, say).
 func (t *tracer) addSecret(s string) {
-	if t == nil || s == "" {
+	if t == nil {
 		return
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.secrets = append(t.secrets, s)
-	t.rebuildForms()
+	t.set.Add(s)
 }
 
 // setUser sets the user name that SASL messages carry next to the secret,
@@ -102,10 +97,7 @@ func (t *tracer) setUser(u string) {
 	if t == nil {
 		return
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.user = u
-	t.rebuildForms()
+	t.set.SetUser(u)
 }
 
 // note writes a "*" line (each line of the formatted text), redacted like
@@ -285,7 +277,7 @@ func (l *lineBuf) lineEnd() []byte {
 
 // limit is how much of a line is kept: enough beyond what is shown to find
 // a secret that starts in the shown part.
-func (t *tracer) limit() int { return traceLineLimit + max(t.maxForm, 256) }
+func (t *tracer) limit() int { return traceLineLimit + max(t.set.MaxLen(), 256) }
 
 // feed traces data going one way over c.
 func (t *tracer) feed(c *traceConn, fromClient bool, data []byte) {
@@ -421,7 +413,7 @@ func (t *tracer) emit(prefix string, line []byte, wireLen int, dropped bool) {
 	out = append(out, ' ')
 	out = append(out, prefix...)
 	start := len(out)
-	spans := secretSpans(line, t.forms)
+	spans := redact.Spans(line, t.set.Forms())
 	cut := false
 	for i := 0; i < len(line); {
 		if i >= traceLineLimit || len(out)-start >= traceLineLimit {

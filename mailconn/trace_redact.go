@@ -2,65 +2,10 @@ package mailconn
 
 import (
 	"bytes"
-	"encoding/base64"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 )
-
-// rebuildForms recomputes the redacted forms of the secrets.
-func (t *tracer) rebuildForms() {
-	seen := map[string]bool{}
-	t.forms, t.maxForm = t.forms[:0], 0
-	for _, s := range t.secrets {
-		for _, f := range secretForms(t.user, s) {
-			if f == "" || seen[f] {
-				continue
-			}
-			seen[f] = true
-			t.forms = append(t.forms, f)
-			t.maxForm = max(t.maxForm, len(f))
-		}
-	}
-	sort.Slice(t.forms, func(i, j int) bool { return len(t.forms[i]) > len(t.forms[j]) })
-}
-
-// secretForms are the strings that reveal secret s of user u.
-func secretForms(u, s string) []string {
-	forms := []string{s, strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s)}
-	for _, msg := range []string{
-		s,
-		"\x00" + u + "\x00" + s,     // SASL PLAIN
-		u + "\x00" + u + "\x00" + s, // SASL PLAIN with authzid
-		"user=" + u + "\x01auth=Bearer " + s + "\x01\x01", // XOAUTH2
-		"n,a=" + u + ",\x01auth=Bearer " + s + "\x01\x01", // OAUTHBEARER without host and port
-	} {
-		forms = append(forms, base64.StdEncoding.EncodeToString([]byte(msg)), base64.RawStdEncoding.EncodeToString([]byte(msg)))
-	}
-	return append(forms, base64Cores(s)...)
-}
-
-// base64Cores are the parts of a base64 text that depend on s alone, for s
-// at each of the three offsets a 3-byte group can put it: whatever the
-// surrounding message (an OAUTHBEARER with host and port, say), its base64
-// contains one of them. Cores shorter than 8 characters are left out: they
-// would match unrelated base64 text too often.
-func base64Cores(s string) []string {
-	var cores []string
-	for r := 0; r < 3; r++ {
-		enc := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("\x00", r) + s))
-		start := 0
-		if r > 0 {
-			start = 4 // the first group mixes in bytes before the secret
-		}
-		end := (r + len(s)) / 3 * 4 // a last partial group mixes in bytes after it
-		if end-start >= 8 {
-			cores = append(cores, enc[start:end])
-		}
-	}
-	return cores
-}
 
 // serverLine updates the client state from a server line.
 func (t *tracer) serverLine(c *traceConn, text []byte) {
@@ -223,34 +168,4 @@ func trailingLiteral(line []byte) (int64, bool) {
 		return 0, false
 	}
 	return n, true
-}
-
-// secretSpans are the byte ranges of line covered by any form, merged and
-// sorted.
-func secretSpans(line []byte, forms []string) [][2]int {
-	var spans [][2]int
-	for _, f := range forms {
-		for off := 0; ; {
-			i := bytes.Index(line[off:], []byte(f))
-			if i < 0 {
-				break
-			}
-			spans = append(spans, [2]int{off + i, off + i + len(f)})
-			off += i + 1
-		}
-	}
-	if len(spans) < 2 {
-		return spans
-	}
-	sort.Slice(spans, func(i, j int) bool { return spans[i][0] < spans[j][0] })
-	merged := spans[:1]
-	for _, s := range spans[1:] {
-		last := &merged[len(merged)-1]
-		if s[0] <= last[1] {
-			last[1] = max(last[1], s[1])
-		} else {
-			merged = append(merged, s)
-		}
-	}
-	return merged
 }

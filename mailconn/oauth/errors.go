@@ -10,6 +10,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/mailsetup/mailsetup/internal/safetext"
+	"github.com/mailsetup/mailsetup/mailconn/internal/redact"
 )
 
 // Sentinel errors, matched with errors.Is.
@@ -82,8 +83,9 @@ func (e *ProviderError) Is(target error) bool {
 
 // providerError turns an x/oauth2 error into a *ProviderError, or wraps
 // any other error with op, dropping anything that could carry a secret
-// (a *url.Error keeps its URL, which holds none).
-func providerError(op string, err error) error {
+// (a *url.Error keeps its URL, which holds none). secrets (the client
+// secret, the refresh token) are hidden in the provider's description.
+func providerError(op string, err error, secrets ...string) error {
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -95,7 +97,7 @@ func providerError(op string, err error) error {
 		}
 		return safetext.Err(fmt.Errorf("%s: %w", op, err))
 	}
-	pe := &ProviderError{Op: op, Code: clean(re.ErrorCode, 60), Description: firstLine(re.ErrorDescription)}
+	pe := &ProviderError{Op: op, Code: clean(re.ErrorCode, 60), Description: describe(re.ErrorDescription, secrets...)}
 	if re.Response != nil {
 		pe.Status = re.Response.StatusCode
 	}
@@ -134,6 +136,13 @@ func hintFor(code, desc string) string {
 		return "the OAuth client must be of type \"Desktop app\", which accepts any loopback redirect"
 	}
 	return ""
+}
+
+// describe is firstLine of a provider's description with secrets and
+// their encodings hidden (before the cut, so that no part of one is left):
+// a provider that echoes what it was sent must not get it onto the screen.
+func describe(s string, secrets ...string) string {
+	return redact.TrimCut(firstLine(redact.NewSet("", secrets...).String(s)), "…")
 }
 
 // firstLine is the first line of s, without Microsoft's trace and

@@ -131,7 +131,7 @@ func Login(ctx context.Context, in *config.Incoming, opts LoginOptions) (*LoginR
 	case res.Flow == config.FlowClientCredentials:
 		tok, err = c.clientCredentials().Token(c.ctx(ctx))
 		if err != nil {
-			return nil, providerError("client credentials", err)
+			return nil, providerError("client credentials", err, c.cfg.ClientSecret)
 		}
 	case c.o.Provider == config.ProviderGoogle:
 		tok, err = c.loopback(ctx, opts)
@@ -172,7 +172,7 @@ func (c *client) device(ctx context.Context, opts LoginOptions) (*oauth2.Token, 
 	hctx := c.ctx(ctx)
 	da, err := c.cfg.DeviceAuth(hctx)
 	if err != nil {
-		return nil, providerError("device authorization", err)
+		return nil, providerError("device authorization", err, c.cfg.ClientSecret)
 	}
 	if da.UserCode == "" || da.VerificationURI == "" || da.DeviceCode == "" {
 		return nil, errors.New("device authorization: the provider's answer has no user code or verification URI")
@@ -214,5 +214,5 @@ func (c *client) device(ctx context.Context, opts LoginOptions) (*oauth2.Token, 
 	case errors.Is(err, context.DeadlineExceeded):
 		return nil, &CodeExpiredError{After: expiry.Sub(start), Provider: byProvider, Command: LoginCommand(opts.ConfigPath)}
 	}
-	return nil, providerError("sign-in", err)
+	return nil, providerError("sign-in", err, c.cfg.ClientSecret)
 }

@@ -74,11 +74,11 @@ func (c *client) loopback(ctx context.Context, opts LoginOptions) (*oauth2.Token
 	case cb = <-got:
 	}
 	if cb.errCode != "" {
-		return nil, &ProviderError{Op: "sign-in", Code: cb.errCode, Description: cb.description, Hint: hintFor(cb.errCode, cb.description)}
+		return nil, &ProviderError{Op: "sign-in", Code: cb.errCode, Description: describe(cb.description, c.cfg.ClientSecret), Hint: hintFor(cb.errCode, cb.description)}
 	}
 	tok, err := cfg.Exchange(c.ctx(ctx), cb.code, oauth2.VerifierOption(verifier))
 	if err != nil {
-		return nil, providerError("sign-in", err)
+		return nil, providerError("sign-in", err, c.cfg.ClientSecret)
 	}
 	return tok, nil
 }
@@ -92,7 +92,7 @@ func callbackHandler(state string, got chan<- callback) http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		cb := callback{code: q.Get("code"), errCode: clean(q.Get("error"), 60), description: firstLine(q.Get("error_description"))}
+		cb := callback{code: q.Get("code"), errCode: clean(q.Get("error"), 60), description: q.Get("error_description")}
 		msg := "Signed in. You can close this tab and go back to the terminal."
 		switch {
 		case cb.errCode != "":

@@ -46,7 +46,7 @@ func NewTokenSource(ctx context.Context, in *config.Incoming, opts Options) (oau
 		return nil, err
 	}
 	if c.o.EffectiveFlow() == config.FlowClientCredentials {
-		return &errorSource{op: "client credentials", src: c.clientCredentials().TokenSource(c.ctx(ctx))}, nil
+		return &errorSource{op: "client credentials", src: c.clientCredentials().TokenSource(c.ctx(ctx)), secret: c.cfg.ClientSecret}, nil
 	}
 	command := LoginCommand(opts.ConfigPath)
 	path := c.o.TokenFile
@@ -66,6 +66,7 @@ func NewTokenSource(ctx context.Context, in *config.Incoming, opts Options) (oau
 		path:    path,
 		command: command,
 		warn:    opts.Warn,
+		secret:  c.cfg.ClientSecret,
 	}, nil
 }
 
@@ -90,6 +91,7 @@ type persistSource struct {
 	path    string
 	command string
 	warn    func(string)
+	secret  string // the client secret, hidden in the provider's errors
 
 	mu sync.Mutex
 	st *storedToken
@@ -103,7 +105,7 @@ func (p *persistSource) Token() (*oauth2.Token, error) {
 	}
 	t, err := p.base.Token()
 	if err != nil {
-		return nil, refreshError(err, p.command)
+		return nil, refreshError(err, p.command, p.secret, p.st.Token.RefreshToken, p.st.Token.AccessToken)
 	}
 	if t.AccessToken == p.st.Token.AccessToken && t.RefreshToken == p.st.Token.RefreshToken {
 		return t, nil
@@ -126,16 +128,16 @@ func (p *persistSource) Token() (*oauth2.Token, error) {
 
 // refreshError turns a failed refresh into a *SignInError when only a new
 // sign-in can fix it.
-func refreshError(err error, command string) error {
+func refreshError(err error, command string, secrets ...string) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.ErrorCode == "invalid_grant" {
 		reason := "the provider no longer accepts the stored sign-in (it was revoked, or expired after long disuse)"
-		if d := firstLine(re.ErrorDescription); d != "" {
+		if d := describe(re.ErrorDescription, secrets...); d != "" {
 			reason += ": " + d
 		}
 		return &SignInError{Reason: reason, Command: command}
 	}
-	return providerError("refresh", err)
+	return providerError("refresh", err, secrets...)
 }
 
 // bareToken copies the fields worth storing (not the raw response, which
@@ -146,14 +148,15 @@ func bareToken(t *oauth2.Token) *oauth2.Token {
 
 // errorSource gives a token source's errors their hints.
 type errorSource struct {
-	op  string
-	src oauth2.TokenSource
+	op     string
+	src    oauth2.TokenSource
+	secret string // the client secret, hidden in the provider's errors
 }
 
 func (e *errorSource) Token() (*oauth2.Token, error) {
 	t, err := e.src.Token()
 	if err != nil {
-		return nil, providerError(e.op, err)
+		return nil, providerError(e.op, err, e.secret)
 	}
 	return t, nil
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 
 	"github.com/emersion/go-sasl"
+
+	"github.com/mailsetup/mailsetup/mailconn/internal/redact"
 )
 
 // maxCommandLine is RFC 2449's limit on a command line, CRLF included.
@@ -175,12 +177,20 @@ func (c *Client) addSecret(secrets ...[]byte) {
 	}
 }
 
-// scrub replaces the registered secrets in a server line.
+// scrub replaces the registered secrets in a server line, by the rule of
+// package redact (a secret shorter than 4 bytes only where it stands
+// alone, so that "-ERR Authentication failed." stays readable after the
+// password "e").
 func (c *Client) scrub(line []byte) []byte {
-	for _, s := range c.secrets {
-		if bytes.Contains(line, s) {
-			line = bytes.ReplaceAll(line, s, []byte(redacted))
-		}
+	if len(c.secrets) == 0 {
+		return line
 	}
-	return line
+	forms := make([]string, len(c.secrets))
+	for i, s := range c.secrets {
+		forms[i] = string(s)
+	}
+	if spans := redact.Spans(line, forms); len(spans) == 0 {
+		return line
+	}
+	return []byte(redact.Replace(string(line), forms))
 }
