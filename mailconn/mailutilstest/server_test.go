@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailsetup/mailsetup/mailconn/mailutilstest"
 	"github.com/mailsetup/mailsetup/mailconn/mailtest"
+	"github.com/mailsetup/mailsetup/mailconn/mailutilstest"
 	"go.uber.org/goleak"
 )
 
