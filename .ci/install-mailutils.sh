@@ -25,7 +25,8 @@ for p in dovecot-imapd dovecot-pop3d; do
 	if installed "$p"; then dovecot="$dovecot $p"; fi
 done
 
-pkgs="mailutils-imap4d mailutils-pop3d"
+# openssl hashes the rig users' passwords for its private /etc/shadow.
+pkgs="mailutils-imap4d mailutils-pop3d openssl"
 need=""
 for p in $pkgs; do
 	if ! installed "$p"; then need="$need $p"; fi
