@@ -36,7 +36,10 @@
 // delimiter and \NoInferiors; imap4d advertises 16 SASL mechanisms
 // (GSSAPI twice) of which PLAIN and LOGIN work; with TLS required it
 // advertises XTLSREQUIRED (not LOGINDISABLED) and no AUTH=, and answers
-// LOGIN "NO LOGIN Command disabled"; pop3d always sends an APOP timestamp.
+// LOGIN "NO LOGIN Command disabled"; pop3d always sends an APOP timestamp,
+// and the rig gives it an APOP database (popauth) with every user whose
+// password has no blank (Alice, Bob), so that clients that prefer APOP,
+// such as curl, sign in.
 //
 // Log returns what imap4d and pop3d wrote (logins, errors).
 package mailutilstest

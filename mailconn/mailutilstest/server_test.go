@@ -2,7 +2,9 @@ package mailutilstest_test
 
 import (
 	"bufio"
+	"crypto/md5"
 	"crypto/tls"
+	"encoding/hex"
 	"net"
 	"strings"
 	"testing"
@@ -134,6 +136,18 @@ func TestServer(t *testing.T) {
 		}
 		if r := c.pop("STAT"); !strings.HasPrefix(r, "+OK 3 ") {
 			t.Fatalf("STAT: %q", r)
+		}
+	})
+	t.Run("pop3s apop", func(t *testing.T) {
+		c := dial(t, srv, srv.POP3S, true)
+		g := c.line()
+		i, j := strings.Index(g, "<"), strings.LastIndex(g, ">")
+		if i < 0 || j < i {
+			t.Fatalf("greeting without an APOP timestamp: %q", g)
+		}
+		sum := md5.Sum([]byte(g[i:j+1] + mailtest.Bob.Password))
+		if r := c.pop("APOP " + mailtest.Bob.Name + " " + hex.EncodeToString(sum[:])); !strings.HasPrefix(r, "+OK") {
+			t.Fatalf("APOP: %q\n%s", r, srv.Log())
 		}
 	})
 	t.Run("pop3 tls required", func(t *testing.T) {

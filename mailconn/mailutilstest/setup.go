@@ -27,14 +27,14 @@ const (
 
 // install is what findInstall found.
 type install struct {
-	imap4d, pop3d, openssl string
+	imap4d, pop3d, popauth, openssl string
 }
 
 // findInstall locates imap4d, pop3d and openssl (which hashes the users'
 // passwords for /etc/shadow).
 func findInstall() (install, error) {
-	b := install{imap4d: "/usr/sbin/imap4d", pop3d: "/usr/sbin/pop3d"}
-	for _, p := range []string{b.imap4d, b.pop3d} {
+	b := install{imap4d: "/usr/sbin/imap4d", pop3d: "/usr/sbin/pop3d", popauth: "/usr/bin/popauth"}
+	for _, p := range []string{b.imap4d, b.pop3d, b.popauth} {
 		if _, err := os.Stat(p); err != nil {
 			return b, fmt.Errorf("mailutils not installed: %w", err)
 		}
@@ -119,6 +119,9 @@ func (s *Server) writeFiles(b install) error {
 			return fmt.Errorf("write server files: %w", err)
 		}
 	}
+	if err := writeAPOP(b.popauth, filepath.Join(s.Dir, "etc")); err != nil {
+		return err
+	}
 	for i, u := range mailtest.Users {
 		home := filepath.Join(s.Dir, "home", u.Name)
 		if err := seedMaildir(filepath.Join(home, "Maildir"), u); err != nil {
@@ -127,6 +130,27 @@ func (s *Server) writeFiles(b install) error {
 		if err := chownTree(home, firstUID+i, usersGID); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// writeAPOP makes pop3d's APOP database (clients such as curl prefer APOP
+// when the greeting carries a timestamp, as pop3d's always does) with
+// every user whose password has no blank: popauth's text format is
+// "user password".
+func writeAPOP(popauth, etc string) error {
+	var text strings.Builder
+	for _, u := range mailtest.Users {
+		if !strings.ContainsAny(u.Password, " \t") {
+			fmt.Fprintf(&text, "%s %s\n", u.Name, u.Password)
+		}
+	}
+	src := filepath.Join(etc, "apop.txt")
+	if err := os.WriteFile(src, []byte(text.String()), 0o600); err != nil {
+		return fmt.Errorf("write APOP database: %w", err)
+	}
+	if out, err := exec.Command(popauth, "-c", "-f", src, "-o", filepath.Join(etc, "apop.db")).CombinedOutput(); err != nil {
+		return fmt.Errorf("popauth: %w: %s", err, out)
 	}
 	return nil
 }
@@ -193,6 +217,7 @@ max-children 40;
 `, d, d, d)
 	if pop3 {
 		fmt.Fprintf(&b, "mandatory-locking { enable true; lock-directory \"%s/lock\"; };\n", d)
+		fmt.Fprintf(&b, "apop-database-file \"%s/etc/apop.db\";\napop-database-safety none;\n", d)
 	} else {
 		fmt.Fprintf(&b, `namespace personal { prefix "" { directory "%s/home/${user}/Maildir"; delimiter "/"; mailbox-type maildir; }; };
 `, d)
