@@ -28,7 +28,10 @@
 // (mailtest.SupportContent) and Küche (NonASCIIFolder,
 // mailtest.NonASCIIContent), "K&APw-che" on the wire. Messages have LF line
 // endings: pop3d rewrites each message it reads to add X-UIDL, and Maildir
-// files with CRLF lose their bodies. pop3d's lock directory is in the rig's
+// files with CRLF lose their bodies. Count messages, not unseen ones: the
+// first session sees the seeded \Seen flag, but imap4d rewrites the
+// Maildir when a session ends (even after EXAMINE), after which that
+// message is unseen too and the UIDs have moved on. pop3d's lock directory is in the rig's
 // folder (Debian's /var/lock/subsys/mail does not exist, and every login
 // would answer [IN-USE]).
 //
