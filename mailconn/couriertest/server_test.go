@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"crypto/tls"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -152,7 +154,13 @@ func TestClose(t *testing.T) {
 	c.line()
 	_, _ = c.imap("a", "LOGIN alice Secret-Pa55")
 	_, _ = c.imap("b", "EXAMINE INBOX") // starts gam_server
+	if procsIn(srv.Dir) == 0 {
+		t.Fatalf("no process mentions %s before Close: the check below checks nothing", srv.Dir)
+	}
 	srv.Close()
+	if n := procsIn(srv.Dir); n != 0 {
+		t.Fatalf("%d processes mentioning %s survived Close", n, srv.Dir)
+	}
 	if _, err := net.DialTimeout("tcp", srv.Addr(srv.IMAP), time.Second); err == nil {
 		t.Fatal("IMAP still listening after Close")
 	}
@@ -164,4 +172,17 @@ func TestClose(t *testing.T) {
 // quote makes an IMAP quoted string.
 func quote(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// procsIn counts the processes whose command line mentions dir.
+func procsIn(dir string) int {
+	n := 0
+	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range cmdlines {
+		b, err := os.ReadFile(p)
+		if err == nil && strings.Contains(string(b), dir) {
+			n++
+		}
+	}
+	return n
 }
