@@ -37,9 +37,13 @@ done
 # The libraries the unpacked programs link against (util-linux gives
 # unshare, which couriertest runs them under).
 libs="libcourier-unicode4 libgamin0 libgdbm6 libidn12 libltdl7 libgnutls30 libpcre3 libpam0g libcrypt1 util-linux"
+# One dpkg-query for all of them: a package is missing unless it is listed
+# as installed.
+# shellcheck disable=SC2086 # word splitting wanted
+have=$(dpkg-query -W -f='${Package} ${Status}\n' $libs 2>/dev/null | sed -n 's/ install ok installed$//p')
 need=""
 for p in $libs; do
-	if ! installed "$p"; then need="$need $p"; fi
+	case " $(echo $have) " in *" $p "*) ;; *) need="$need $p" ;; esac
 done
 updated=""
 if [ -n "$need" ]; then
@@ -51,19 +55,24 @@ if [ -n "$need" ]; then
 	fi
 fi
 
-candidate() { apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p'; }
-imapv=$(candidate courier-imap)
-if [ -z "$imapv" ] || [ "$imapv" = "(none)" ]; then
-	if [ -z "$updated" ]; then
-		apt-get update -q >/dev/null
-		imapv=$(candidate courier-imap)
-	fi
+# Both candidates from one apt-cache call (it loads the whole cache).
+candidates() {
+	apt-cache policy courier-imap courier-pop 2>/dev/null | awk '
+		/^[^ ]/ { pkg = $1; sub(":$", "", pkg) }
+		/^ *Candidate:/ && $2 != "(none)" { v[pkg] = $2 }
+		END { print v["courier-imap"], v["courier-pop"] }'
+}
+set -- $(candidates)
+if [ $# -ne 2 ] && [ -z "$updated" ]; then
+	apt-get update -q >/dev/null
+	updated=1
+	set -- $(candidates)
 fi
-popv=$(candidate courier-pop)
-if [ -z "$imapv" ] || [ "$imapv" = "(none)" ] || [ -z "$popv" ] || [ "$popv" = "(none)" ]; then
+if [ $# -ne 2 ]; then
 	echo "install-courier.sh: apt knows no courier-imap/courier-pop package" >&2
 	exit 1
 fi
+imapv=$1 popv=$2
 version="courier-imap=$imapv courier-pop=$popv"
 
 # The packages, unpacked privately.
