@@ -133,9 +133,24 @@ func writeMessage(dir string, i int, user User, m Message) error {
 	if m.Seen {
 		path = filepath.Join(dir, "cur", name+":2,S")
 	}
+	body, err := messageText(i, user, m)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, body, 0o644); err != nil {
+		return fmt.Errorf("seed message: %w", err)
+	}
+	if err := os.Chtimes(path, m.Date, m.Date); err != nil {
+		return fmt.Errorf("seed message: %w", err)
+	}
+	return nil
+}
+
+// messageText is the text of m for user, LF line endings.
+func messageText(i int, user User, m Message) ([]byte, error) {
 	from, err := mail.ParseAddress(m.From)
 	if err != nil {
-		return fmt.Errorf("seed message: from %q: %w", m.From, err)
+		return nil, fmt.Errorf("seed message: from %q: %w", m.From, err)
 	}
 	// Header text outside ASCII goes in RFC 2047 encoded words, as real
 	// mail clients send it; the body is UTF-8.
@@ -151,13 +166,7 @@ func writeMessage(dir string, i int, user User, m Message) error {
 		"Hello %s,\n\nthis is a test message of the mailtest rig: %s.\n",
 		m.Date.Format(time.RFC1123Z), from.String(), user.Name, mime.QEncoding.Encode("utf-8", m.Subject),
 		m.Date.Unix(), i, user.Name, user.Name, m.Subject)
-	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-		return fmt.Errorf("seed message: %w", err)
-	}
-	if err := os.Chtimes(path, m.Date, m.Date); err != nil {
-		return fmt.Errorf("seed message: %w", err)
-	}
-	return nil
+	return []byte(body), nil
 }
 
 // mutf7 is the base64 alphabet of IMAP's modified UTF-7 (RFC 3501 5.1.3).
