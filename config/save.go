@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -69,20 +70,82 @@ const staleTempAge = time.Minute
 // failure (full disk, read-only folder, no permission) the error names the
 // folder, the old file is unchanged and the temp file is removed.
 func Save(path string, c *Config, opts SaveOptions) error {
-	if path == "" {
-		return errors.New("cannot save: no config path given")
-	}
-	if _, err := c.Validate(); err != nil {
-		return err
-	}
-	data, err := Marshal(c)
+	data, err := marshalChecked(path, c)
 	if err != nil {
 		return err
 	}
-	if _, _, err := Parse(data, path); err != nil {
-		return fmt.Errorf("cannot save %s: mailsetup produced a file it cannot read back (a bug; please report it): %w", path, err)
-	}
 	return writeNamed("config", path, data, opts)
+}
+
+// SaveIfChanged is Save, except that a file that already holds exactly
+// what Save would write, with the mode, owner and group Save would give it,
+// is left alone: same bytes, same mtime, same inode. changed reports
+// whether the file was written. When only the mode, owner or group differ,
+// the file is written anew (atomically, as Save does), which sets them.
+func SaveIfChanged(path string, c *Config, opts SaveOptions) (changed bool, err error) {
+	data, err := marshalChecked(path, c)
+	if err != nil {
+		return false, err
+	}
+	s, err := planSave("config", path, opts)
+	if err != nil {
+		return false, err
+	}
+	if s.same(data) {
+		return false, nil
+	}
+	return true, s.commit(data)
+}
+
+// SaveState is what Save would do to the file at a path.
+type SaveState int
+
+const (
+	// SaveNew: there is no file yet; Save would create it.
+	SaveNew SaveState = iota
+	// SaveSame: the file already holds what Save would write, with the
+	// same mode, owner and group; SaveIfChanged would leave it alone.
+	SaveSame
+	// SaveDiffers: the file exists and Save would replace it.
+	SaveDiffers
+)
+
+// CompareSaved reports what Save(path, c, opts) would do, writing nothing.
+// Errors are those Save would return before writing (an invalid config,
+// an unknown owner or group, a path that fails the trust rule, a folder).
+func CompareSaved(path string, c *Config, opts SaveOptions) (SaveState, error) {
+	data, err := marshalChecked(path, c)
+	if err != nil {
+		return SaveNew, err
+	}
+	s, err := planSave("config", path, opts)
+	switch {
+	case err != nil:
+		return SaveNew, err
+	case !s.exists:
+		return SaveNew, nil
+	case s.same(data):
+		return SaveSame, nil
+	}
+	return SaveDiffers, nil
+}
+
+// marshalChecked validates c and renders it as Save writes it.
+func marshalChecked(path string, c *Config) ([]byte, error) {
+	if path == "" {
+		return nil, errors.New("cannot save: no config path given")
+	}
+	if _, err := c.Validate(); err != nil {
+		return nil, err
+	}
+	data, err := Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := Parse(data, path); err != nil {
+		return nil, fmt.Errorf("cannot save %s: mailsetup produced a file it cannot read back (a bug; please report it): %w", path, err)
+	}
+	return data, nil
 }
 
 // WriteFile writes data to path as Save writes a config, without the
@@ -97,38 +160,48 @@ func WriteFile(path string, data []byte, opts SaveOptions) error {
 }
 
 func writeNamed(key, path string, data []byte, opts SaveOptions) error {
-	if path == "" {
-		return errors.New("cannot save: no path given")
-	}
-	uid, gid, err := lookupOwner(opts)
+	s, err := planSave(key, path, opts)
 	if err != nil {
 		return err
 	}
+	return s.commit(data)
+}
+
+// planSave works out where and how a save of path would write: the file
+// the symlinks at path lead to, and the mode, owner and group of the new
+// file. It checks the trust rule on the way and writes nothing.
+func planSave(key, path string, opts SaveOptions) (*saver, error) {
+	if path == "" {
+		return nil, errors.New("cannot save: no path given")
+	}
+	uid, gid, err := lookupOwner(opts)
+	if err != nil {
+		return nil, err
+	}
 	if uid >= 0 && uid != geteuid() && geteuid() == 0 && gid < 0 {
 		if gid, err = readerGroup(opts.Owner, uid); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	s := &saver{path: path, dir: filepath.Dir(path), mode: 0o600, uid: -1, gid: -1}
+	s := &saver{key: key, path: path, dir: filepath.Dir(path), mode: 0o600, uid: -1, gid: -1}
 	target, err := resolveTarget(key, path)
 	if err != nil {
 		var pe *PermissionError
 		if errors.As(err, &pe) {
-			return fmt.Errorf("cannot save %s: %w", path, err)
+			return nil, fmt.Errorf("cannot save %s: %w", path, err)
 		}
-		return s.fail(err)
+		return nil, s.fail(err)
 	}
 	if err := checkPathTrust(key, target); err != nil {
-		return fmt.Errorf("cannot save %s: %w", path, err)
+		return nil, fmt.Errorf("cannot save %s: %w", path, err)
 	}
-	dir, base := filepath.Dir(target), filepath.Base(target)
-	s.target, s.dir = target, dir
+	s.target, s.dir = target, filepath.Dir(target)
 	old, err := os.Stat(target)
 	switch {
 	case err == nil && old.IsDir():
-		return fmt.Errorf("cannot save %s: it is a directory; name the file instead, e.g. %s", path, filepath.Join(path, "config.toml"))
+		return nil, fmt.Errorf("cannot save %s: it is a directory; name the file instead, e.g. %s", path, filepath.Join(path, "config.toml"))
 	case err == nil && !old.Mode().IsRegular():
-		return fmt.Errorf("cannot save %s: it is not a regular file (%s)", path, old.Mode().Type())
+		return nil, fmt.Errorf("cannot save %s: it is not a regular file (%s)", path, old.Mode().Type())
 	case err == nil:
 		s.exists = true
 		// The new file is the running user's. It keeps the old group
@@ -140,7 +213,7 @@ func writeNamed(key, path string, data []byte, opts SaveOptions) error {
 			s.gid = oldGID
 		}
 	case !errors.Is(err, fs.ErrNotExist):
-		return s.fail(err)
+		return nil, s.fail(err)
 	}
 	if uid >= 0 && geteuid() != 0 {
 		s.uid = uid // another user than oneself fails with a clear error
@@ -148,19 +221,57 @@ func writeNamed(key, path string, data []byte, opts SaveOptions) error {
 	if gid >= 0 {
 		s.gid, s.mode = gid, 0o640
 	}
+	return s, nil
+}
+
+// commit writes data as planned.
+func (s *saver) commit(data []byte) error {
 	if err := s.makeDir(); err != nil {
 		return err
 	}
-	removeStaleTemps(dir, base)
+	base := filepath.Base(s.target)
+	removeStaleTemps(s.dir, base)
 	return s.write(base, data)
+}
+
+// same reports whether the file to replace already holds exactly data,
+// with the mode, owner and group the new file would get. A file that
+// cannot be read, or fails the trust rule, is not the same: writing it
+// anew is what fixes it.
+func (s *saver) same(data []byte) bool {
+	if !s.exists {
+		return false
+	}
+	f, info, err := openRegular(s.key, s.target)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if info.Mode()&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) != s.mode {
+		return false
+	}
+	if uid, gid, ok := fileOwner(info); ok {
+		want := s.uid
+		if want < 0 {
+			want = geteuid()
+		}
+		if uid != want || s.gid >= 0 && gid != s.gid {
+			return false
+		}
+	}
+	if info.Size() != int64(len(data)) {
+		return false
+	}
+	got, err := readLimited(f, int64(len(data)))
+	return err == nil && bytes.Equal(got, data)
 }
 
 // saver holds the state of one Save.
 type saver struct {
-	path, target, dir string
-	exists            bool
-	mode              fs.FileMode
-	uid, gid          int // -1: leave as created
+	key, path, target, dir string
+	exists                 bool
+	mode                   fs.FileMode
+	uid, gid               int // -1: leave as created
 }
 
 func (s *saver) makeDir() error {

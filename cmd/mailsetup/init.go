@@ -2,11 +2,13 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -21,6 +23,7 @@ type initFlags struct {
 	owner, group  string
 	force         bool
 	test          bool
+	json          bool
 	testFlags     testFlags
 	discover      fromDiscover
 }
@@ -51,6 +54,14 @@ history). Give exactly one of:
 With --test the connection is tested first and the file is written only when
 the test passes. An existing file is replaced only with --force.
 
+init is idempotent: when the file already holds exactly what init would
+write, with the mode, owner and group init would give it, it is left alone
+(same bytes, same modification time) and init says it is up to date; no
+--force is needed for that. A password on --password-stdin that equals the
+one stored in the file is no change. With --json, standard output is one
+line {"changed":true|false,"path":"…"} (after the test's JSON lines with
+--test), so that Ansible, Salt or Puppet report "changed" truthfully.
+
 The file is always owned by the user who runs init: a config another user
 owns or may write is refused by every later run (it could change what
 mailsetup runs as root). --owner USER, as root, keeps the file root's and
@@ -74,6 +85,7 @@ service group read it (0640). Neither may write it.`,
 	fl.StringVar(&f.group, "group", "", "group of the written file (name or id); makes the file 0640 so the connector's service `group` can read it")
 	fl.BoolVar(&f.force, "force", false, "replace an existing config file")
 	fl.BoolVar(&f.test, "test", false, "test the connection first; write the file only when the test passes")
+	fl.BoolVar(&f.json, "json", false, `print one JSON line {"changed":true|false,"path":"…"} (after the test's JSON lines with --test)`)
 	addTestFlags(cmd, &f.testFlags, "test-")
 	addFromDiscoverFlags(fl, &f.discover)
 	return cmd
@@ -113,17 +125,24 @@ func runInit(cmd *cobra.Command, g *globals, f *initFlags, stdin io.Reader, stdo
 	}
 	printWarnings(stderr, warnings)
 
-	if st, err := os.Stat(path); err == nil && !f.force {
-		if st.IsDir() {
-			return usageErrf("%s is a folder; give the config file's path with --config", path)
-		}
-		return usageErrf("%s already exists; add --force to replace it, or use `mailsetup` to edit it", path)
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return usageErrf("%s is a folder; give the config file's path with --config", path)
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return usageErrf("cannot check %s: %v", path, err)
 	}
+	opts := config.SaveOptions{Owner: f.owner, Group: f.group}
+	state, err := config.CompareSaved(path, &c, opts)
+	if err != nil {
+		return usageErr(err)
+	}
+	if state == config.SaveDiffers && !f.force {
+		return usageErrf("%s already exists with other settings (or another mode, owner or group); add --force to replace it, or use `mailsetup` to edit it", path)
+	}
 
 	if f.test {
-		if err := runConnectionTest(cmd.Context(), &c.Incoming, path, f.testFlags, stdout, stderr); err != nil {
+		tf := f.testFlags
+		tf.json = f.json
+		if err := runConnectionTest(cmd.Context(), &c.Incoming, path, tf, stdout, stderr); err != nil {
 			var ee *exitError
 			if errors.As(err, &ee) && ee.code == exitTestFailed {
 				_, _ = fmt.Fprintf(stderr, "mailsetup: the connection test failed; %s was not written\n", path)
@@ -131,10 +150,28 @@ func runInit(cmd *cobra.Command, g *globals, f *initFlags, stdin io.Reader, stdo
 			return err
 		}
 	}
-	if err := config.Save(path, &c, config.SaveOptions{Owner: f.owner, Group: f.group}); err != nil {
+	changed, err := config.SaveIfChanged(path, &c, opts)
+	if err != nil {
 		return usageErr(err)
 	}
-	_, _ = fmt.Fprintf(stdout, "Wrote %s\nTest it any time with: mailsetup test%s\n", path, configArg(g))
+	human := stdout
+	if f.json {
+		human = stderr
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			abs = path
+		}
+		b, _ := json.Marshal(struct {
+			Changed bool   `json:"changed"`
+			Path    string `json:"path"`
+		}{changed, abs})
+		_, _ = fmt.Fprintf(stdout, "%s\n", b)
+	}
+	if changed {
+		_, _ = fmt.Fprintf(human, "Wrote %s\nTest it any time with: mailsetup test%s\n", path, configArg(g))
+	} else {
+		_, _ = fmt.Fprintf(human, "%s is already up to date; nothing written\n", path)
+	}
 	return nil
 }
 
@@ -178,7 +215,7 @@ func applyEnv(fl *pflag.FlagSet, lookup func(string) (string, bool)) error {
 			return
 		}
 		switch f.Name {
-		case "password-stdin", "force", "test", "help":
+		case "password-stdin", "force", "test", "json", "help":
 			return // actions, not settings
 		}
 		env := "MAILSETUP_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
