@@ -1,16 +1,13 @@
 package couriertest_test
 
 import (
-	"bufio"
-	"crypto/tls"
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mailsetup/mailsetup/mailconn/couriertest"
+	"github.com/mailsetup/mailsetup/mailconn/internal/nsrig"
 	"github.com/mailsetup/mailsetup/mailconn/mailtest"
 	"go.uber.org/goleak"
 )
@@ -19,129 +16,71 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// conn is a line-oriented client for the raw protocol.
-type conn struct {
-	t *testing.T
-	c net.Conn
-	r *bufio.Reader
-}
-
-func dial(t *testing.T, srv *couriertest.Server, port int, implicitTLS bool) *conn {
-	t.Helper()
-	c, err := net.DialTimeout("tcp", srv.Addr(port), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if implicitTLS {
-		tc := tls.Client(c, srv.TLSConfig())
-		if err := tc.Handshake(); err != nil {
-			t.Fatalf("TLS handshake: %v\n%s", err, srv.Log())
-		}
-		c = tc
-	}
-	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
-	t.Cleanup(func() { _ = c.Close() })
-	return &conn{t: t, c: c, r: bufio.NewReader(c)}
-}
-
-func (c *conn) line() string {
-	c.t.Helper()
-	l, err := c.r.ReadString('\n')
-	if err != nil {
-		c.t.Fatalf("read: %v (so far %q)", err, l)
-	}
-	return strings.TrimRight(l, "\r\n")
-}
-
-// imap sends tag+cmd and returns the untagged lines and the tagged reply.
-func (c *conn) imap(tag, cmd string) ([]string, string) {
-	c.t.Helper()
-	if _, err := c.c.Write([]byte(tag + " " + cmd + "\r\n")); err != nil {
-		c.t.Fatal(err)
-	}
-	var lines []string
-	for {
-		l := c.line()
-		if strings.HasPrefix(l, tag+" ") {
-			return lines, l
-		}
-		lines = append(lines, l)
-	}
-}
-
-func (c *conn) pop(cmd string) string {
-	c.t.Helper()
-	if _, err := c.c.Write([]byte(cmd + "\r\n")); err != nil {
-		c.t.Fatal(err)
-	}
-	return c.line()
-}
-
 func TestServer(t *testing.T) {
 	srv := couriertest.Start(t)
 
 	t.Run("imaps login list examine", func(t *testing.T) {
-		c := dial(t, srv, srv.IMAPS, true)
-		if g := c.line(); !strings.HasPrefix(g, "* OK") {
+		c := nsrig.Dial(t, &srv.Rig, srv.IMAPS, true)
+		if g := c.Line(); !strings.HasPrefix(g, "* OK") {
 			t.Fatalf("greeting %q", g)
 		}
 		for _, u := range mailtest.Users {
-			c := dial(t, srv, srv.IMAPS, true)
-			c.line()
-			if _, r := c.imap("a", "LOGIN "+quote(u.Name)+" "+quote(u.Password)); !strings.HasPrefix(r, "a OK") {
+			c := nsrig.Dial(t, &srv.Rig, srv.IMAPS, true)
+			c.Line()
+			if _, r := c.IMAP("a", "LOGIN "+nsrig.Quote(u.Name)+" "+nsrig.Quote(u.Password)); !strings.HasPrefix(r, "a OK") {
 				t.Fatalf("%s: LOGIN: %q\n%s", u.Name, r, srv.Log())
 			}
-			lines, r := c.imap("b", `LIST "" "*"`)
+			lines, r := c.IMAP("b", `LIST "" "*"`)
 			all := strings.Join(lines, "\n")
 			for _, want := range []string{`"." "INBOX"`, `"INBOX.Support"`, `"INBOX.K&APw-che"`} {
 				if !strings.Contains(all, want) {
 					t.Fatalf("LIST lacks %s: %s %s", want, all, r)
 				}
 			}
-			lines, r = c.imap("c", "EXAMINE INBOX")
+			lines, r = c.IMAP("c", "EXAMINE INBOX")
 			if !strings.Contains(strings.Join(lines, "\n"), "* 3 EXISTS") || !strings.HasPrefix(r, "c OK") {
 				t.Fatalf("EXAMINE: %q %q", lines, r)
 			}
-			lines, _ = c.imap("d", `EXAMINE "INBOX.K&APw-che"`)
+			lines, _ = c.IMAP("d", `EXAMINE "INBOX.K&APw-che"`)
 			if !strings.Contains(strings.Join(lines, "\n"), "* 1 EXISTS") {
 				t.Fatalf("EXAMINE Küche: %q", lines)
 			}
 		}
 	})
 	t.Run("imap tls required", func(t *testing.T) {
-		c := dial(t, srv, srv.IMAPTLSRequired, false)
-		c.line()
-		lines, _ := c.imap("a", "CAPABILITY")
+		c := nsrig.Dial(t, &srv.Rig, srv.IMAPTLSRequired, false)
+		c.Line()
+		lines, _ := c.IMAP("a", "CAPABILITY")
 		caps := strings.Join(lines, " ")
 		if !strings.Contains(caps, "LOGINDISABLED") || !strings.Contains(caps, "STARTTLS") {
 			t.Fatalf("capabilities %q", caps)
 		}
 	})
 	t.Run("imap plain only", func(t *testing.T) {
-		c := dial(t, srv, srv.IMAPPlainOnly, false)
-		c.line()
-		lines, _ := c.imap("a", "CAPABILITY")
+		c := nsrig.Dial(t, &srv.Rig, srv.IMAPPlainOnly, false)
+		c.Line()
+		lines, _ := c.IMAP("a", "CAPABILITY")
 		if caps := strings.Join(lines, " "); strings.Contains(caps, "STARTTLS") {
 			t.Fatalf("capabilities %q", caps)
 		}
 	})
 	t.Run("pop3s", func(t *testing.T) {
-		c := dial(t, srv, srv.POP3S, true)
-		c.line()
-		if r := c.pop("USER " + mailtest.Alice.Name); !strings.HasPrefix(r, "+OK") {
+		c := nsrig.Dial(t, &srv.Rig, srv.POP3S, true)
+		c.Line()
+		if r := c.POP("USER " + mailtest.Alice.Name); !strings.HasPrefix(r, "+OK") {
 			t.Fatalf("USER: %q", r)
 		}
-		if r := c.pop("PASS " + mailtest.Alice.Password); !strings.HasPrefix(r, "+OK") {
+		if r := c.POP("PASS " + mailtest.Alice.Password); !strings.HasPrefix(r, "+OK") {
 			t.Fatalf("PASS: %q\n%s", r, srv.Log())
 		}
-		if r := c.pop("STAT"); !strings.HasPrefix(r, "+OK 3 ") {
+		if r := c.POP("STAT"); !strings.HasPrefix(r, "+OK 3 ") {
 			t.Fatalf("STAT: %q", r)
 		}
 	})
 	t.Run("pop3 tls required", func(t *testing.T) {
-		c := dial(t, srv, srv.POP3TLSRequired, false)
-		c.line()
-		if r := c.pop("USER " + mailtest.Alice.Name); !strings.Contains(r, "TLS required") {
+		c := nsrig.Dial(t, &srv.Rig, srv.POP3TLSRequired, false)
+		c.Line()
+		if r := c.POP("USER " + mailtest.Alice.Name); !strings.Contains(r, "TLS required") {
 			t.Fatalf("USER: %q", r)
 		}
 	})
@@ -150,15 +89,15 @@ func TestServer(t *testing.T) {
 // TestClose checks that Close leaves no Courier process behind.
 func TestClose(t *testing.T) {
 	srv := couriertest.Start(t)
-	c := dial(t, srv, srv.IMAPS, true)
-	c.line()
-	_, _ = c.imap("a", "LOGIN alice Secret-Pa55")
-	_, _ = c.imap("b", "EXAMINE INBOX") // starts gam_server
-	if procsIn(srv.Dir) == 0 {
+	c := nsrig.Dial(t, &srv.Rig, srv.IMAPS, true)
+	c.Line()
+	_, _ = c.IMAP("a", "LOGIN alice Secret-Pa55")
+	_, _ = c.IMAP("b", "EXAMINE INBOX") // starts gam_server
+	if nsrig.ProcsIn(srv.Dir) == 0 {
 		t.Fatalf("no process mentions %s before Close: the check below checks nothing", srv.Dir)
 	}
 	srv.Close()
-	if n := procsIn(srv.Dir); n != 0 {
+	if n := nsrig.ProcsIn(srv.Dir); n != 0 {
 		t.Fatalf("%d processes mentioning %s survived Close", n, srv.Dir)
 	}
 	if _, err := net.DialTimeout("tcp", srv.Addr(srv.IMAP), time.Second); err == nil {
@@ -167,22 +106,4 @@ func TestClose(t *testing.T) {
 	if !strings.Contains(srv.Log(), "LOGIN") {
 		t.Fatalf("log after Close lacks the login: %q", srv.Log())
 	}
-}
-
-// quote makes an IMAP quoted string.
-func quote(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
-}
-
-// procsIn counts the processes whose command line mentions dir.
-func procsIn(dir string) int {
-	n := 0
-	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-	for _, p := range cmdlines {
-		b, err := os.ReadFile(p)
-		if err == nil && strings.Contains(string(b), dir) {
-			n++
-		}
-	}
-	return n
 }
