@@ -19,20 +19,8 @@
 set -eu
 
 COURIER_DIR=${MAILSETUP_COURIER_DIR:-/var/cache/mailsetup-courier}
-export DEBIAN_FRONTEND=noninteractive
-
-# No system daemon may start on the standard mail ports.
-if [ ! -e /usr/sbin/policy-rc.d ]; then
-	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-	chmod 755 /usr/sbin/policy-rc.d
-fi
-
-# Dovecot packages installed now must still be installed at the end.
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
-dovecot=""
-for p in dovecot-imapd dovecot-pop3d; do
-	if installed "$p"; then dovecot="$dovecot $p"; fi
-done
+# shellcheck source=.ci/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # The libraries the unpacked programs link against (util-linux gives
 # unshare, which couriertest runs them under).
@@ -45,17 +33,13 @@ need=""
 for p in $libs; do
 	case " $(echo $have) " in *" $p "*) ;; *) need="$need $p" ;; esac
 done
-updated=""
 if [ -n "$need" ]; then
 	# shellcheck disable=SC2086 # word splitting wanted
-	if ! apt-get install -y -q --no-install-recommends $need >/dev/null; then
-		apt-get update -q >/dev/null
-		updated=1
-		apt-get install -y -q --no-install-recommends $need >/dev/null
-	fi
+	apt_install $need
 fi
 
-# Both candidates from one apt-cache call (it loads the whole cache).
+# Both candidates from one apt-cache call (it loads the whole cache). apt_install
+# set updated=1 when it ran apt-get update; one update is enough.
 candidates() {
 	apt-cache policy courier-imap courier-pop 2>/dev/null | awk '
 		/^[^ ]/ { pkg = $1; sub(":$", "", pkg) }
@@ -123,10 +107,5 @@ if ! getent passwd courier >/dev/null; then
 	fi
 fi
 
-for p in $dovecot; do
-	if ! installed "$p"; then
-		echo "install-courier.sh: $p was removed; reinstall it" >&2
-		exit 1
-	fi
-done
+keep_dovecot
 echo "install-courier.sh: $version ready in $COURIER_DIR"

@@ -15,35 +15,16 @@
 set -eu
 
 CYRUS_DIR=${MAILSETUP_CYRUS_DIR:-/var/cache/mailsetup-cyrus}
-export DEBIAN_FRONTEND=noninteractive
-
-# No system daemon may start on the standard mail ports.
-if [ ! -e /usr/sbin/policy-rc.d ]; then
-	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-	chmod 755 /usr/sbin/policy-rc.d
-fi
-
-# Dovecot packages installed now must still be installed at the end.
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
-dovecot=""
-for p in dovecot-imapd dovecot-pop3d; do
-	if installed "$p"; then dovecot="$dovecot $p"; fi
-done
+# shellcheck source=.ci/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 pkgs="dma cyrus-common sasl2-bin libsasl2-modules"
 # shellcheck disable=SC2086 # word splitting wanted
-if ! apt-get install -y -q --no-install-recommends $pkgs >/dev/null; then
-	apt-get update -q >/dev/null
-	apt-get install -y -q --no-install-recommends $pkgs >/dev/null
-fi
+apt_install $pkgs
 
 # Stop the system's Cyrus master if it started anyway (its own pid file; the
 # test rigs' masters have theirs elsewhere and are left alone).
-if [ -s /run/cyrus-master.pid ]; then
-	start-stop-daemon --stop --quiet --oknodo --pidfile /run/cyrus-master.pid \
-		--retry TERM/10/KILL/5 2>/dev/null || true
-	rm -f /run/cyrus-master.pid
-fi
+stop_pidfile /run/cyrus-master.pid
 
 # The daemons, unpacked privately at cyrus-common's version.
 version=$(dpkg-query -W -f='${Version}' cyrus-common)
@@ -65,10 +46,5 @@ if [ ! -x "$bin/imapd" ] || [ ! -x "$bin/pop3d" ] ||
 fi
 chmod 755 "$CYRUS_DIR" "$CYRUS_DIR/root"
 
-for p in $dovecot; do
-	if ! installed "$p"; then
-		echo "install-cyrus.sh: $p was removed; reinstall it" >&2
-		exit 1
-	fi
-done
+keep_dovecot
 echo "install-cyrus.sh: cyrus $version ready in $CYRUS_DIR"

@@ -11,19 +11,8 @@
 # Needs root and Debian/Ubuntu apt. Idempotent: does nothing when both
 # daemons are installed.
 set -eu
-export DEBIAN_FRONTEND=noninteractive
-
-# No system daemon may start on the standard mail ports.
-if [ ! -e /usr/sbin/policy-rc.d ]; then
-	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-	chmod 755 /usr/sbin/policy-rc.d
-fi
-
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
-dovecot=""
-for p in dovecot-imapd dovecot-pop3d; do
-	if installed "$p"; then dovecot="$dovecot $p"; fi
-done
+# shellcheck source=.ci/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # openssl hashes the rig users' passwords for its private /etc/shadow.
 pkgs="mailutils-imap4d mailutils-pop3d openssl"
@@ -33,26 +22,14 @@ for p in $pkgs; do
 done
 if [ -n "$need" ]; then
 	# shellcheck disable=SC2086 # word splitting wanted
-	if ! apt-get install -y -q --no-install-recommends $need >/dev/null; then
-		apt-get update -q >/dev/null
-		apt-get install -y -q --no-install-recommends $need >/dev/null
-	fi
+	apt_install $need
 fi
 
 # Stop system daemons that started anyway (inetd-style installs start none;
 # a daemon run by an init script has its pid file here).
 for d in imap4d pop3d; do
-	if [ -s "/run/$d.pid" ]; then
-		start-stop-daemon --stop --quiet --oknodo --pidfile "/run/$d.pid" \
-			--retry TERM/10/KILL/5 2>/dev/null || true
-		rm -f "/run/$d.pid"
-	fi
+	stop_pidfile "/run/$d.pid"
 done
 
-for p in $dovecot; do
-	if ! installed "$p"; then
-		echo "install-mailutils.sh: $p was removed; reinstall it" >&2
-		exit 1
-	fi
-done
+keep_dovecot
 echo "install-mailutils.sh: mailutils $(dpkg-query -W -f='${Version}' mailutils-imap4d) ready"

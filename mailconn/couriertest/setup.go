@@ -159,7 +159,7 @@ func (s *Server) writeFiles(b install) error {
 		if err := seedMaildir(filepath.Join(home, "Maildir"), u); err != nil {
 			return err
 		}
-		if err := chownTree(home, b.uid, b.gid); err != nil {
+		if err := nsrig.ChownTree("mail", home, b.uid, b.gid); err != nil {
 			return err
 		}
 	}
@@ -241,47 +241,14 @@ func seedMaildir(maildir string, u mailtest.User) error {
 		{filepath.Join(maildir, "."+mailtest.SupportFolder), mailtest.SupportContent},
 		{filepath.Join(maildir, "."+NonASCIIFolder), mailtest.NonASCIIContent},
 	} {
-		for _, sub := range []string{"cur", "new", "tmp"} {
-			if err := os.MkdirAll(filepath.Join(mb.dir, sub), 0o700); err != nil {
-				return fmt.Errorf("seed maildir: %w", err)
-			}
+		if err := nsrig.WriteMaildir(mb.dir, "couriertest", u, mb.messages); err != nil {
+			return err
 		}
 		if mb.dir != maildir {
 			if err := os.WriteFile(filepath.Join(mb.dir, "maildirfolder"), nil, 0o600); err != nil {
 				return fmt.Errorf("seed maildir: %w", err)
 			}
 		}
-		for i, m := range mb.messages {
-			text, err := mailtest.MessageText(i, u, m)
-			if err != nil {
-				return err
-			}
-			name := fmt.Sprintf("%d.M%dP1.couriertest", m.Date.Unix(), i)
-			path := filepath.Join(mb.dir, "new", name)
-			if m.Seen {
-				path = filepath.Join(mb.dir, "cur", name+":2,S")
-			}
-			if err := os.WriteFile(path, text, 0o600); err != nil {
-				return fmt.Errorf("seed message: %w", err)
-			}
-			if err := os.Chtimes(path, m.Date, m.Date); err != nil {
-				return fmt.Errorf("seed message: %w", err)
-			}
-		}
-	}
-	return nil
-}
-
-// chownTree hands dir and everything in it to uid:gid.
-func chownTree(dir string, uid, gid int) error {
-	err := filepath.WalkDir(dir, func(path string, _ os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		return os.Lchown(path, uid, gid)
-	})
-	if err != nil {
-		return fmt.Errorf("hand mail to uid %d: %w", uid, err)
 	}
 	return nil
 }

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mailsetup/mailsetup/mailconn/internal/nsrig"
 )
 
 // Server is a running Cyrus IMAP server with its own configuration, sasldb
@@ -249,7 +251,7 @@ func start(b binaries) (s *Server, err error) {
 	if err := addSASLUser(b.saslpasswd2, p.Sasldb, userName, realm, password); err != nil {
 		return s, err
 	}
-	if err := chownTree(dir, b.uid, b.gid); err != nil {
+	if err := nsrig.ChownTree("server folder", dir, b.uid, b.gid); err != nil {
 		return s, err
 	}
 	// The client's copy of the certificate stays root's, outside the tree
@@ -298,20 +300,6 @@ func addSASLUser(saslpasswd2, path, user, realm, password string) error {
 	cmd.Stdin = strings.NewReader(password)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("saslpasswd2: %w: %s", err, out)
-	}
-	return nil
-}
-
-// chownTree hands dir and everything in it to the cyrus user.
-func chownTree(dir string, uid, gid int) error {
-	err := filepath.WalkDir(dir, func(path string, _ os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		return os.Lchown(path, uid, gid)
-	})
-	if err != nil {
-		return fmt.Errorf("hand server folder to uid %d: %w", uid, err)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/mailsetup/mailsetup/mailconn/internal/nsrig"
 	"github.com/mailsetup/mailsetup/mailconn/mailtest"
 )
 
@@ -127,7 +128,7 @@ func (s *Server) writeFiles(b install) error {
 		if err := seedMaildir(filepath.Join(home, "Maildir"), u); err != nil {
 			return err
 		}
-		if err := chownTree(home, firstUID+i, usersGID); err != nil {
+		if err := nsrig.ChownTree("mail", home, firstUID+i, usersGID); err != nil {
 			return err
 		}
 	}
@@ -243,42 +244,9 @@ func seedMaildir(maildir string, u mailtest.User) error {
 		{filepath.Join(maildir, mailtest.SupportFolder), mailtest.SupportContent},
 		{filepath.Join(maildir, mailtest.EncodeMUTF7(NonASCIIFolder)), mailtest.NonASCIIContent},
 	} {
-		for _, sub := range []string{"cur", "new", "tmp"} {
-			if err := os.MkdirAll(filepath.Join(mb.dir, sub), 0o700); err != nil {
-				return fmt.Errorf("seed maildir: %w", err)
-			}
-		}
-		for i, m := range mb.messages {
-			text, err := mailtest.MessageText(i, u, m)
-			if err != nil {
-				return err
-			}
-			name := fmt.Sprintf("%d.M%dP1.mailutilstest", m.Date.Unix(), i)
-			path := filepath.Join(mb.dir, "new", name)
-			if m.Seen {
-				path = filepath.Join(mb.dir, "cur", name+":2,S")
-			}
-			if err := os.WriteFile(path, text, 0o600); err != nil {
-				return fmt.Errorf("seed message: %w", err)
-			}
-			if err := os.Chtimes(path, m.Date, m.Date); err != nil {
-				return fmt.Errorf("seed message: %w", err)
-			}
-		}
-	}
-	return nil
-}
-
-// chownTree hands dir and everything in it to uid:gid.
-func chownTree(dir string, uid, gid int) error {
-	err := filepath.WalkDir(dir, func(path string, _ os.DirEntry, err error) error {
-		if err != nil {
+		if err := nsrig.WriteMaildir(mb.dir, "mailutilstest", u, mb.messages); err != nil {
 			return err
 		}
-		return os.Lchown(path, uid, gid)
-	})
-	if err != nil {
-		return fmt.Errorf("hand mail to uid %d: %w", uid, err)
 	}
 	return nil
 }

@@ -11,6 +11,11 @@
 // cleanups the pipe closes too. When the script exits the kernel kills every
 // process left in the namespace, however it daemonized, so no server
 // process outlives the rig.
+//
+// It also holds the rest those rigs share: Rig, the Server fields and
+// methods they embed; Boot, one attempt at starting a rig; Kind, their
+// Start and New; and the file helpers WriteMaildir and ChownTree (the latter
+// used by cyrustest too).
 package nsrig
 
 import (
