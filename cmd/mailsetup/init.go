@@ -191,8 +191,20 @@ func applyEnv(fl *pflag.FlagSet, lookup func(string) (string, bool)) error {
 	return err
 }
 
-// flagNames rewrites a validation error to name the flag as well as the key.
+// flagNames rewrites a validation error to name the flag as well as the
+// key; of several joined errors, each names its own flag.
 func flagNames(err error) error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var errs []error
+		for _, e := range j.Unwrap() {
+			errs = append(errs, flagName(e))
+		}
+		return errors.Join(errs...)
+	}
+	return flagName(err)
+}
+
+func flagName(err error) error {
 	var ve *config.ValidationError
 	if errors.As(err, &ve) && ve.Key != "" {
 		k := strings.TrimPrefix(ve.Key, "incoming.")
