@@ -122,6 +122,10 @@ func runInit(cmd *cobra.Command, g *globals, f *initFlags, stdin io.Reader, stdo
 		return usageErrf("cannot check %s: %v", path, err)
 	}
 
+	// An unknown --owner or --group is refused before the test, not after.
+	if err := config.CheckSaveOptions(config.SaveOptions{Owner: f.owner, Group: f.group}); err != nil {
+		return usageErr(err)
+	}
 	if f.test {
 		if err := runConnectionTest(cmd.Context(), &c.Incoming, path, f.testFlags, stdout, stderr); err != nil {
 			var ee *exitError
