@@ -505,6 +505,17 @@ func syncDir(dir string) error {
 	return nil
 }
 
+// CheckSaveOptions looks up opts.Owner and opts.Group as Save will, so a
+// caller can refuse an unknown user or group before slower work (init
+// --test runs the connection test first).
+func CheckSaveOptions(opts SaveOptions) error {
+	uid, gid, err := lookupOwner(opts)
+	if err == nil && uid >= 0 && uid != geteuid() && geteuid() == 0 && gid < 0 {
+		_, err = readerGroup(opts.Owner, uid)
+	}
+	return err
+}
+
 // lookupOwner turns SaveOptions into numeric ids; -1 means not given.
 func lookupOwner(opts SaveOptions) (uid, gid int, err error) {
 	uid, gid = -1, -1

@@ -75,7 +75,7 @@ func classify(id StepID, err error, in *config.Incoming, ci connInfo) failure {
 		f.short, f.field = "port speaks TLS", FieldSecurity
 		f.hint = fmt.Sprintf("Port %d speaks TLS, not plain text: use security = tls.", port)
 	case errors.As(err, &dnsErr):
-		f.field = FieldServer
+		f.field, f.detail = FieldServer, dnsDetail(dnsErr)
 		switch {
 		case dnsErr.IsNotFound:
 			f.short = "no such host"
@@ -159,6 +159,24 @@ func classify(id StepID, err error, in *config.Incoming, ci connInfo) failure {
 }
 
 // isClosed reports whether the server closed (or reset) the connection.
+// dnsDetail is a lookup's failure without the "lookup HOST" the step's
+// title already says: "no such host (DNS server 10.0.0.53:53)".
+func dnsDetail(e *net.DNSError) string {
+	if e.Server == "" {
+		return e.Err
+	}
+	return e.Err + " (DNS server " + e.Server + ")"
+}
+
+// trimTitle drops from a failed step's detail a leading "TITLE: " that
+// repeats the step's title ("TLS handshake: tls handshake: …").
+func trimTitle(title, detail string) string {
+	if len(detail) > len(title)+2 && strings.EqualFold(detail[:len(title)], title) && detail[len(title):len(title)+2] == ": " {
+		return detail[len(title)+2:]
+	}
+	return detail
+}
+
 func isClosed(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, errConnReset) || errors.Is(err, errBrokenPipe) || errors.Is(err, ErrServerClosed)

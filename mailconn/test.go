@@ -310,7 +310,7 @@ func (r *runner) step(id StepID, title string, budget time.Duration, fn func(ctx
 	if r.opts.AuthFailureHint != "" && r.in.Auth == config.AuthOAuth2 && errors.Is(err, ErrAuthFailed) {
 		f.hint += " " + r.opts.AuthFailureHint
 	}
-	ev := Event{Step: id, Status: StatusFail, Title: title, Detail: f.detail, Elapsed: elapsed, Hint: f.hint, Field: f.field}
+	ev := Event{Step: id, Status: StatusFail, Title: title, Detail: trimTitle(title, f.detail), Elapsed: elapsed, Hint: f.hint, Field: f.field}
 	if f.canceled {
 		ev.Hint, ev.Field = "", ""
 	}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # gen-docs.sh: build mailsetup for this machine and let it write its own man
-# page and shell completions (fang's hidden `man` command and cobra's
+# page and shell completions (its hidden `man` command and cobra's
 # `completion`), for the release archives and the deb/rpm packages.
 # goreleaser runs it as a `before` hook; it also runs on its own:
 #

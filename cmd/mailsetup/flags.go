@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -34,6 +35,11 @@ func str(name, usage string, field func(*config.Config) *string) keyFlag {
 		if err != nil {
 			return err
 		}
+		if choiceFlags[name] {
+			// --protocol IMAP means "imap": the file gets the one spelling
+			// it takes (the config file itself is strict about case).
+			v = strings.ToLower(v)
+		}
 		if pathFlags[name] && v != "" {
 			// The connector runs from another folder: store absolute paths.
 			if v, err = filepath.Abs(v); err != nil {
@@ -48,6 +54,13 @@ func str(name, usage string, field func(*config.Config) *string) keyFlag {
 // pathFlags are the flags that name a file; relative paths are made absolute.
 var pathFlags = map[string]bool{
 	"password-file": true, "ca-file": true, "oauth2-token-file": true, "oauth2-client-secret-file": true,
+}
+
+// choiceFlags are the flags that take one of a set of lower-case words;
+// they accept any case.
+var choiceFlags = map[string]bool{
+	"protocol": true, "auth": true, "security": true,
+	"oauth2-provider": true, "oauth2-flow": true, "oauth2-mechanism": true,
 }
 
 // oauth returns the [incoming.oauth2] table, creating it.

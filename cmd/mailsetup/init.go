@@ -139,6 +139,10 @@ func runInit(cmd *cobra.Command, g *globals, f *initFlags, stdin io.Reader, stdo
 		return usageErrf("%s already exists with other settings (or another mode, owner or group); add --force to replace it, or use `mailsetup` to edit it", path)
 	}
 
+	// An unknown --owner or --group is refused before the test, not after.
+	if err := config.CheckSaveOptions(config.SaveOptions{Owner: f.owner, Group: f.group}); err != nil {
+		return usageErr(err)
+	}
 	if f.test {
 		tf := f.testFlags
 		tf.json = f.json
@@ -228,8 +232,20 @@ func applyEnv(fl *pflag.FlagSet, lookup func(string) (string, bool)) error {
 	return err
 }
 
-// flagNames rewrites a validation error to name the flag as well as the key.
+// flagNames rewrites a validation error to name the flag as well as the
+// key; of several joined errors, each names its own flag.
 func flagNames(err error) error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var errs []error
+		for _, e := range j.Unwrap() {
+			errs = append(errs, flagName(e))
+		}
+		return errors.Join(errs...)
+	}
+	return flagName(err)
+}
+
+func flagName(err error) error {
 	var ve *config.ValidationError
 	if errors.As(err, &ve) && ve.Key != "" {
 		k := strings.TrimPrefix(ve.Key, "incoming.")

@@ -18,9 +18,7 @@ import (
 	"strings"
 	"syscall"
 
-	"charm.land/fang/v2"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/mailsetup/mailsetup/config"
 	"github.com/mailsetup/mailsetup/internal/safetext"
@@ -82,30 +80,22 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 	root := newRootCmd(stdin, stdout, stderr)
 	root.SetArgs(args)
-	// The commands' errors are kept here rather than returned to fang: on
-	// an error fang asks the terminal for its background colour and waits
-	// up to 4 s for an answer that a serial console or a pipe never gives.
+	// The commands' errors are kept here, and printed once below, plain
+	// when stderr is not a terminal.
 	var box errBox
 	box.wrap(root)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		box.set(usageErrf("%v (see --help)", err))
 		return nil
 	})
-	err := fang.Execute(ctx, root,
-		fang.WithErrorHandler(func(_ io.Writer, _ fang.Styles, err error) { printError(stderr, err) }),
-		fang.WithoutVersion(), // we print our own, richer version (see versionCmd)
-	)
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		err = box.err
-	} else {
-		box.err = nil // fang has printed it
 	}
 	if err == nil {
 		return exitOK
 	}
-	if box.err != nil {
-		printError(stderr, err)
-	}
+	printError(stderr, err)
 	code := exitCode(ctx, err)
 	if c, _, ferr := root.Find(args); ferr == nil && code == exitUsage && c.Annotations[annotUnknownOnUsage] != "" && !isBareExit(err) {
 		code = exitUnknown // check: a usage error is the Monitoring Plugins' UNKNOWN
@@ -203,6 +193,7 @@ Run it with no command for the setup wizard. Scripts use init, test and show.`,
 			return runWizard(cmd.Context(), g, stdin, stdout)
 		},
 	}
+	root.SetHelpFunc(helpFunc)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -227,6 +218,7 @@ Run it with no command for the setup wizard. Scripts use init, test and show.`,
 		newDiscoverCmd(g, stdout, stderr),
 		newOAuth2Cmd(g, stdout, stderr),
 		newCheckCmd(g, stdout, stderr),
+		newManCmd(stdout),
 	)
 	return root
 }
@@ -301,15 +293,10 @@ func versionString() string {
 
 // reflowLong joins the hard-wrapped lines of every command's Long text into
 // one line per paragraph: the man page generator starts a new paragraph at
-// each newline, and fang re-wraps the help to the terminal's width anyway.
-// Indented lines (lists, examples) keep their line breaks. It also drops
-// the backquotes that name a flag's value in its usage (cobra's
-// convention), which fang's help would print as they are.
+// each newline, and the help (help.go) wraps it to the output's width.
+// Indented lines (lists, examples) keep their line breaks.
 func reflowLong(c *cobra.Command) {
 	c.Long = reflow(c.Long)
-	unquote := func(f *pflag.Flag) { f.Usage = strings.ReplaceAll(f.Usage, "`", "") }
-	c.Flags().VisitAll(unquote)
-	c.PersistentFlags().VisitAll(unquote)
 	for _, sub := range c.Commands() {
 		reflowLong(sub)
 	}

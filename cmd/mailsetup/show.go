@@ -28,6 +28,7 @@ password_command) are shown as they are: they are not secrets.`,
 			if asJSON {
 				enc := json.NewEncoder(stdout)
 				enc.SetIndent("", "  ")
+				enc.SetEscapeHTML(false) // "<redacted>", not "\u003credacted\u003e"
 				return enc.Encode(struct {
 					Path string `json:"path"`
 					config.Config
