@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/internal/shellquote"
 )
 
 // savedMsg is the outcome of config.Save.
@@ -200,21 +201,11 @@ func saveErrorText(err error) string {
 
 func (r *reviewScreen) doneView(width int) page {
 	st := r.m.st
-	cmd := fmt.Sprintf("mailsetup test --config %s", shellQuote(r.m.path))
+	cmd := fmt.Sprintf("mailsetup test --config %s", shellquote.Quote(r.m.path))
 	// Long paths wrap (mid-word if need be) rather than run off the screen.
 	main := para(st.ok.Render(st.iconOK+" Saved ")+st.code.Render(r.m.path), width) + "\n\n" +
 		para("Test the connection again at any time with:", width) + "\n\n" +
 		indentBlock(para(st.code.Render(cmd), width-4), "    ") + "\n\n" +
 		para(st.muted.Render("Press enter to quit."), width)
 	return page{main: main}
-}
-
-// shellQuote quotes a path for a shell when it needs it.
-func shellQuote(s string) string {
-	if s != "" && !strings.ContainsFunc(s, func(r rune) bool {
-		return !(r == '/' || r == '.' || r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
-	}) {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -16,12 +16,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strings"
 
 	tea "charm.land/bubbletea/v2"
-	"golang.org/x/term"
 
 	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/internal/terminal"
 	"github.com/mailsetup/mailsetup/mailconn"
 )
 
@@ -108,34 +107,11 @@ type environment struct {
 // profile from the same environment (NO_COLOR included) and downsamples.
 
 func detectEnv(env []string) environment {
-	get := func(k string) string {
-		for i := len(env) - 1; i >= 0; i-- {
-			if v, ok := strings.CutPrefix(env[i], k+"="); ok {
-				return v
-			}
-		}
-		return ""
-	}
-	locale := get("LC_ALL")
-	if locale == "" {
-		locale = get("LC_CTYPE")
-	}
-	if locale == "" {
-		locale = get("LANG")
-	}
-	l := strings.ToLower(locale)
-	utf8 := strings.Contains(l, "utf-8") || strings.Contains(l, "utf8")
-	term := get("TERM")
-	return environment{
-		ascii: !utf8 || term == "dumb",
-		dumb:  term == "dumb",
-	}
+	ti := terminal.Detect(nil, env)
+	return environment{ascii: !ti.UTF8, dumb: ti.Dumb}
 }
 
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
+func isTerminal(r io.Reader) bool { return terminal.IsTerminal(r) }
 
 // start is what the wizard starts from: the config on disk, or the reason it
 // could not be used.
