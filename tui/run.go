@@ -1,12 +1,3 @@
-// Package tui is the setup wizard of mailsetup: a Bubble Tea v2 state
-// machine whose screens are the numbered steps of the Mail Connector's help
-// page (account type, server and port, mailbox, user name and password, SPA,
-// secure connection, certificates, connection test, review and save), and a
-// plain line-by-line mode with the same steps for pipes, dumb terminals and
-// screen readers (see lines.go).
-//
-// Nothing is written before the user saves on the last screen; the config
-// is then written with config.Save.
 package tui
 
 import (
