@@ -1,8 +1,3 @@
-// Package config holds the Mail Connector's incoming-mail settings: the TOML
-// schema (version 1), its defaults, strict loading and validation, where the
-// file lives, how secrets are resolved, and the atomic, crash-safe save.
-//
-// It does no network I/O; the connection test lives in package mailconn.
 package config
 
 import (

@@ -5,7 +5,8 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
-	"strings"
+
+	"github.com/mailsetup/mailsetup/internal/shellquote"
 )
 
 // PermissionError is a file whose mode exposes a secret or lets others
@@ -89,12 +90,5 @@ func checkSecretFiles(c *Config) error {
 	return nil
 }
 
-// shellQuote quotes s for a POSIX shell when it needs quoting.
-func shellQuote(s string) string {
-	if s != "" && !strings.ContainsFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+,:@%=", r))
-	}) {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+// shellQuote is shellquote.Quote (the one quoting for the whole program).
+func shellQuote(s string) string { return shellquote.Quote(s) }

@@ -1,11 +1,3 @@
-// Package mailconn is the connection-test engine for the Mail Connector's
-// incoming mail server: IMAP4 (go-imap v2) and POP3 (package pop3), the four
-// security modes, TLS details and certificate checks, SASL (PLAIN, LOGIN,
-// NTLM, XOAUTH2, OAUTHBEARER), the step log, the redacting trace and the
-// hints that name the field at fault.
-//
-// It imports no UI package: progress is reported as plain Event values
-// through a callback.
 package mailconn
 
 import "time"

@@ -12,27 +12,21 @@ var accountChoices = []choice{
 
 // accountScreen (step 1): the account type for incoming mail.
 type accountScreen struct {
-	m    *Model
+	formScreen
 	kind *choiceField
-	form *form
 }
 
-func newAccountScreen(m *Model) *accountScreen {
-	s := &accountScreen{m: m}
-	s.kind = &choiceField{choices: accountChoices}
-	s.form = &form{fields: []field{s.kind}}
+func newAccountScreen(c *common) *accountScreen {
+	s := &accountScreen{kind: c.draft.kind}
+	s.formScreen = formScreen{c: c, id: scrAccount, form: &form{fields: []field{s.kind}}}
 	return s
 }
 
-func (s *accountScreen) protocol() string          { return s.kind.value() }
-func (s *accountScreen) load(in config.Incoming)   { s.kind.set(in.Protocol) }
-func (s *accountScreen) apply(in *config.Incoming) { in.Protocol = s.kind.value() }
-
-func (s *accountScreen) view(width int) page {
+func (s *accountScreen) view(width, _ int) page {
 	note := "IMAP4 lets the connector watch a subfolder such as INBOX/Support; POP3 has no folders."
 	return page{
 		intro: para("Choose the account type for incoming mail.", width),
-		main:  s.form.view(s.m.st, width),
-		outro: para(s.m.st.muted.Render(note), width),
+		main:  s.form.view(s.c.st, width),
+		outro: para(s.c.st.muted.Render(note), width),
 	}
 }

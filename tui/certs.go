@@ -9,51 +9,25 @@ import (
 // certsScreen (step 7): the "Reject invalid certificates" check box, and
 // the optional CA file, pinned certificate and name to verify.
 type certsScreen struct {
-	m          *Model
-	reject     *checkField
-	caFile     *textField
-	pin        *textField
-	serverName *textField
-	form       *form
+	formScreen
+	reject                  *checkField
+	caFile, pin, serverName *textField
 }
 
-func newCertsScreen(m *Model) *certsScreen {
-	s := &certsScreen{m: m}
-	s.reject = &checkField{label: "Reject invalid certificates"}
-	s.reject.note = func() string {
-		if !s.reject.checked && s.pin.value() == "" {
-			return "Unchecked: any certificate is accepted, so anyone on the path can pose as the server and read the password."
-		}
-		return "A certificate that fails validation stops the connection."
-	}
-	s.caFile = newTextField("CA file", "optional: /etc/ssl/certs/internal-ca.pem", checkOptionalPath)
-	s.pin = newTextField("Pin SHA-256", "optional: the certificate's fingerprint", checkPin)
-	s.serverName = newTextField("Verify name", "optional: the name on the certificate", checkTLSName)
-	s.form = &form{fields: []field{s.reject, s.caFile, s.pin, s.serverName}}
+func newCertsScreen(c *common) *certsScreen {
+	d := c.draft
+	s := &certsScreen{reject: d.reject, caFile: d.caFile, pin: d.pin, serverName: d.serverName}
+	s.formScreen = formScreen{c: c, id: scrCerts, form: &form{fields: []field{s.reject, s.caFile, s.pin, s.serverName}}}
 	return s
 }
 
-func (s *certsScreen) load(in config.Incoming) {
-	s.reject.checked = in.RejectInvalidCertificates
-	s.caFile.setValue(in.CAFile)
-	s.pin.setValue(in.PinnedCertificateSHA256)
-	s.serverName.setValue(in.TLSServerName)
-}
-
-func (s *certsScreen) apply(in *config.Incoming) {
-	in.RejectInvalidCertificates = s.reject.checked
-	in.CAFile = s.caFile.value()
-	in.PinnedCertificateSHA256 = s.pin.value()
-	in.TLSServerName = s.serverName.value()
-}
-
-func (s *certsScreen) view(width int) page {
-	st := s.m.st
+func (s *certsScreen) view(width, _ int) page {
+	st := s.c.st
 	p := page{
 		intro: para("To refuse a secure connection when the server's certificate does not validate, select the check box.", width),
 		main:  s.form.view(st, width),
 	}
-	if s.m.security.mode.value() == config.SecurityNone {
+	if s.c.draft.security.value() == config.SecurityNone {
 		p.outro = para(st.warnLine("With Secure Connection None there is no TLS, so these settings have no effect."), width)
 	} else {
 		p.outro = para(st.muted.Render("A CA file trusts a private certificate authority; a pin trusts exactly one certificate; "+

@@ -1,13 +1,8 @@
 package tui
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
-
-	"charm.land/bubbles/v2/textinput"
-
-	"github.com/mailsetup/mailsetup/config"
 )
 
 // Where the password is kept: the config key that holds it.
@@ -33,125 +28,27 @@ var keepChoices = []choice{
 // stays empty with "(unchanged)" and the old password is kept unless the
 // user types a new one.
 type credentialsScreen struct {
-	m        *Model
-	username *textField
-	keep     *choiceField
-	password *textField
-	file     *textField
-	env      *textField
-	command  *textField
-	form     *form
-	current  string // the inline password of the config being edited
+	formScreen
+	username, password, file, env, command *textField
+	keep                                   *choiceField
 }
 
-func newCredentialsScreen(m *Model) *credentialsScreen {
-	s := &credentialsScreen{m: m}
-	s.username = newTextField("User name", "support@example.com", required("Type the mailbox's user name."))
-	s.keep = &choiceField{label: "Keep password", choices: keepChoices}
-	s.keep.onChange = func() { // step 5 follows: OAuth 2.0 keeps no password
-		switch {
-		case s.keep.value() == keepOAuth:
-			m.spa.spa.set(config.AuthOAuth2)
-			m.oauthScr.chosen()
-		case m.spa.oauth2():
-			m.spa.spa.set(config.AuthPassword)
-		}
-	}
-	s.password = newTextField("Password", "", func(v string) string {
-		if v == "" && s.current == "" {
-			return "Type the password."
-		}
-		return ""
-	})
-	s.password.input.EchoMode = textinput.EchoPassword
-	s.password.input.EchoCharacter = '*'
-	s.file = newTextField("Password file", "/etc/mailsetup/password", checkAbsPath("Type the path of the file that holds the password."))
-	s.file.note = func() string { return "Make it readable by the connector's user only (chmod 600)." }
-	s.env = newTextField("Variable", "MAILCONNECTOR_PASSWORD", checkEnvName)
-	s.env.warn = func(v string) string {
-		if _, ok := os.LookupEnv(v); v != "" && !ok {
-			return "Not set in this shell, so the connection test here cannot read it."
-		}
-		return ""
-	}
-	s.command = newTextField("Command", "systemd-creds cat mail-password", required("Type the command that prints the password."))
-	s.command.note = func() string { return "Run with /bin/sh -c; what it prints is the password." }
-	s.form = &form{fields: []field{s.username, s.keep, s.password, s.file, s.env, s.command}}
-	s.form.hidden = func(i int) bool {
-		if i == 0 {
-			return false
-		}
-		if m.spa.oauth2() {
-			return s.form.fields[i] != s.keep // OAuth 2.0 uses a token, not a password
-		}
-		switch s.form.fields[i] {
-		case s.password:
-			return s.keep.value() != keepInline
-		case s.file:
-			return s.keep.value() != keepFile
-		case s.env:
-			return s.keep.value() != keepEnv
-		case s.command:
-			return s.keep.value() != keepCommand
-		}
-		return false
-	}
+func newCredentialsScreen(c *common) *credentialsScreen {
+	d := c.draft
+	s := &credentialsScreen{username: d.username, keep: d.keep, password: d.password, file: d.file, env: d.env, command: d.command}
+	f := &form{fields: d.credsFields}
+	f.hidden = func(i int) bool { return d.credsHidden(f.fields[i]) }
+	s.formScreen = formScreen{c: c, id: scrCredentials, form: f}
 	return s
 }
 
-func (s *credentialsScreen) load(in config.Incoming) {
-	s.username.setValue(in.Username)
-	s.current = in.Password
-	s.password.setValue("")
-	s.password.input.Placeholder = ""
-	if in.Password != "" {
-		s.password.input.Placeholder = "(unchanged)"
-	}
-	s.keep.set(keepInline)
-	if src := in.PasswordSource(); src != "" {
-		s.keep.set(src)
-	}
-	if in.Auth == config.AuthOAuth2 {
-		s.keep.set(keepOAuth)
-	}
-	s.file.setValue(in.PasswordFile)
-	s.env.setValue(in.PasswordEnv)
-	s.command.setValue(in.PasswordCommand)
-}
-
-// apply sets the user name and exactly one password source.
-func (s *credentialsScreen) apply(in *config.Incoming) {
-	in.Username = s.username.value()
-	in.Password, in.PasswordFile, in.PasswordEnv, in.PasswordCommand = "", "", "", ""
-	if s.m.spa.oauth2() {
-		return
-	}
-	switch s.keep.value() {
-	case keepInline:
-		in.Password = s.password.input.Value() // a password may have spaces at either end
-		if in.Password == "" {
-			in.Password = s.current
-		}
-	case keepFile:
-		in.PasswordFile = s.file.value()
-	case keepEnv:
-		in.PasswordEnv = s.env.value()
-	case keepCommand:
-		in.PasswordCommand = s.command.value()
-	}
-}
-
-// clearPassword empties the password field for a new try (after the server
-// rejected it).
-func (s *credentialsScreen) clearPassword() { s.password.setValue("") }
-
-func (s *credentialsScreen) view(width int) page {
+func (s *credentialsScreen) view(width, _ int) page {
 	p := page{
 		intro: para("Enter the mailbox user name and password the Mail Connector connects with.", width),
-		main:  s.form.view(s.m.st, width),
+		main:  s.form.view(s.c.st, width),
 	}
-	if s.m.spa.oauth2() {
-		p.outro = para(s.m.st.muted.Render("With OAuth 2.0 no password is stored: the user name is the mailbox's address. "+
+	if s.c.draft.oauth2() {
+		p.outro = para(s.c.st.muted.Render("With OAuth 2.0 no password is stored: the user name is the mailbox's address. "+
 			"For a shared mailbox, type the shared mailbox's address; the token is then that of the user who signs in, "+
 			"who needs Full Access to it."), width)
 	}

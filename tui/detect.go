@@ -17,21 +17,11 @@ import (
 // mailconn.ProbeHost outside tests.
 type probeHostFunc func(ctx context.Context, host string, opts mailconn.DiscoverOptions, report func(mailconn.ProbeResult)) ([]mailconn.ProbeResult, error)
 
-// Messages of a running probe, tagged with their run as the test's.
-type (
-	probeResultMsg struct {
-		run int
-		r   mailconn.ProbeResult
-		ch  <-chan any
-	}
-	probeDoneMsg struct {
-		run     int
-		results []mailconn.ProbeResult
-		err     error
-		ch      <-chan any
-	}
-	probeClosedMsg struct{ run int }
-)
+// probeDone is the outcome of a probe run, its stream's last value.
+type probeDone struct {
+	results []mailconn.ProbeResult
+	err     error
+}
 
 // detectPanel is the server screen's Detect action: the host probe of
 // `mailsetup discover`, one line per candidate as it finishes; then the
@@ -40,7 +30,8 @@ type (
 // preselected: when only plain text answered (what a stripped connection
 // looks like), nothing is selected until the user moves to a line.
 type detectPanel struct {
-	m       *Model
+	c       *common
+	s       *serverScreen // the screen it belongs to
 	open    bool
 	running bool
 	run     int
@@ -56,8 +47,8 @@ type detectPanel struct {
 	sel     int                    // index in results of the selected line, -1 if none
 }
 
-func newDetectPanel(m *Model) *detectPanel {
-	return &detectPanel{m: m, spinner: m.st.spinnerModel(), best: -1}
+func newDetectPanel(c *common, s *serverScreen) *detectPanel {
+	return &detectPanel{c: c, s: s, spinner: c.st.spinnerModel(), best: -1}
 }
 
 func (d *detectPanel) isOpen() bool { return d.open }
@@ -73,7 +64,7 @@ func (d *detectPanel) close() {
 
 // start probes host in the background.
 func (d *detectPanel) start(host string) tea.Cmd {
-	m := d.m
+	c, dr := d.c, d.c.draft
 	d.close()
 	d.run++
 	d.open, d.running = true, true
@@ -81,7 +72,7 @@ func (d *detectPanel) start(host string) tea.Cmd {
 	opts := mailconn.DiscoverOptions{}
 	// A port typed in is probed too, as every protocol and security mode:
 	// a server behind a port mapping answers only there.
-	if v := m.server.port.value(); v != "" && checkPort(v) == "" {
+	if v := dr.port.value(); v != "" && checkPort(v) == "" {
 		p, _ := strconv.Atoi(v)
 		opts.ExtraPorts = []int{p}
 	}
@@ -90,52 +81,37 @@ func (d *detectPanel) start(host string) tea.Cmd {
 		d.port = opts.ExtraPorts[0]
 	}
 	d.total = len(opts.HostCandidates(host))
-	if v := m.certs.caFile.value(); v != "" && checkOptionalPath(v) == "" {
+	if v := dr.caFile.value(); v != "" && checkOptionalPath(v) == "" {
 		opts.CAFile = v
 	}
-	if v := m.certs.serverName.value(); v != "" && checkTLSName(v) == "" {
+	if v := dr.serverName.value(); v != "" && checkTLSName(v) == "" {
 		opts.TLSServerName = v
 	}
-	ctx, cancel := context.WithCancel(m.ctx)
+	ctx, cancel := context.WithCancel(c.ctx)
 	d.cancel = cancel
-	run, fn := d.run, m.probeFn
-	begin := startStream(ctx, &m.bg, d.total+1, func(send func(any)) {
+	fn := c.probeFn
+	begin := startStream(ctx, &c.bg, d.total+1, scrServer, d.run, func(send func(any)) {
 		results, err := fn(ctx, host, opts, func(r mailconn.ProbeResult) { send(r) })
-		send(probeDoneMsg{results: results, err: err})
-	}, func(ch <-chan any) tea.Cmd { return waitProbe(run, ch) })
+		send(probeDone{results: results, err: err})
+	})
 	return tea.Batch(begin, d.spinner.Tick)
-}
-
-// waitProbe reads the next result or the outcome of a run.
-func waitProbe(run int, ch <-chan any) tea.Cmd {
-	return func() tea.Msg {
-		v, ok := <-ch
-		if !ok {
-			return probeClosedMsg{run: run}
-		}
-		switch v := v.(type) {
-		case mailconn.ProbeResult:
-			return probeResultMsg{run: run, r: v, ch: ch}
-		case probeDoneMsg:
-			v.run, v.ch = run, ch
-			return v
-		}
-		return probeClosedMsg{run: run}
-	}
 }
 
 func (d *detectPanel) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case probeResultMsg:
-		if msg.run == d.run && d.running {
-			d.results = append(d.results, msg.r)
+	case streamMsg:
+		if msg.owner != scrServer {
+			return nil
 		}
-		return waitProbe(msg.run, msg.ch)
-	case probeDoneMsg:
 		if msg.run == d.run && d.running {
-			d.finish(msg.err)
+			switch v := msg.v.(type) {
+			case mailconn.ProbeResult:
+				d.results = append(d.results, v)
+			case probeDone:
+				d.finish(v.err)
+			}
 		}
-		return waitProbe(msg.run, msg.ch)
+		return msg.next()
 	case spinner.TickMsg:
 		if !d.running {
 			return nil
@@ -201,10 +177,10 @@ func (d *detectPanel) selected() (mailconn.ProbeResult, bool) {
 }
 
 func (d *detectPanel) key(msg tea.KeyPressMsg) tea.Cmd {
-	k := d.m.keys
+	k := d.c.keys
 	if key.Matches(msg, k.Esc) {
 		d.close()
-		return d.m.server.form.focusFirst()
+		return d.s.form.focusFirst()
 	}
 	if d.running {
 		return nil
@@ -218,9 +194,9 @@ func (d *detectPanel) key(msg tea.KeyPressMsg) tea.Cmd {
 		return d.start(d.host)
 	case key.Matches(msg, k.Choose):
 		if r, ok := d.selected(); ok {
-			d.m.applyDetected(r)
+			d.s.applyDetected(r)
 			d.close()
-			return d.m.server.form.focusFirst()
+			return d.s.form.focusFirst()
 		}
 	}
 	return nil
@@ -228,16 +204,16 @@ func (d *detectPanel) key(msg tea.KeyPressMsg) tea.Cmd {
 
 // applyDetected fills protocol, port and security from a probe result and
 // remembers it for the note on the server screen.
-func (m *Model) applyDetected(r mailconn.ProbeResult) {
-	c := r.Candidate
-	m.account.kind.set(c.Protocol)
-	m.security.mode.set(c.Security)
+func (s *serverScreen) applyDetected(r mailconn.ProbeResult) {
+	c, d := r.Candidate, s.c.draft
+	d.kind.set(c.Protocol)
+	d.security.set(c.Security)
 	if c.Port == config.DefaultPort(c.Protocol, c.Security) {
-		m.server.port.setValue("")
+		d.port.setValue("")
 	} else {
-		m.server.port.setValue(strconv.Itoa(c.Port))
+		d.port.setValue(strconv.Itoa(c.Port))
 	}
-	m.server.detected = &detected{host: m.server.server.value(), r: r}
+	s.detected = &detected{host: d.server.value(), r: r}
 }
 
 // detected is the candidate Detect filled in, for the note under the
@@ -248,39 +224,35 @@ type detected struct {
 }
 
 func (d *detectPanel) help() []key.Binding {
-	k := d.m.keys
+	k := d.c.keys
 	if d.running {
 		return []key.Binding{with(k.Esc, "esc", "cancel"), k.Quit}
 	}
 	var bs []key.Binding
 	if _, ok := d.selected(); ok {
-		bs = append(bs, with(k.Up, d.m.st.arrows, "choose"), with(k.Choose, "enter", "use it"))
+		bs = append(bs, with(k.Up, d.c.st.arrows, "choose"), with(k.Choose, "enter", "use it"))
 	} else if d.answered() > 0 {
-		bs = append(bs, with(k.Up, d.m.st.arrows, "choose"))
+		bs = append(bs, with(k.Up, d.c.st.arrows, "choose"))
 	}
 	return append(bs, k.Retry, with(k.Esc, "esc", "close"), k.Quit)
 }
 
 // key handles the server screen's own keys: ctrl+d runs Detect; with the
-// panel open, every key goes to it. It reports false for keys the form
-// handles.
-func (s *serverScreen) key(msg tea.KeyPressMsg) (tea.Cmd, bool) {
-	k := s.m.keys
+// panel open, every key goes to it; the rest go to the form.
+func (s *serverScreen) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := s.c.keys
 	switch {
 	case s.detect.isOpen():
-		if key.Matches(msg, k.Quit) {
-			return nil, false
-		}
-		return s.detect.key(msg), true
+		return s.detect.key(msg)
 	case key.Matches(msg, k.Detect):
 		host := strings.TrimSpace(s.server.value())
 		if checkServer(host) != "" {
 			s.server.reveal()
-			return s.form.focusFirst(), true
+			return s.form.focusFirst()
 		}
 		s.server.blur()
 		s.port.blur()
-		return s.detect.start(host), true
+		return s.detect.start(host)
 	}
-	return nil, false
+	return s.formScreen.key(msg)
 }

@@ -18,7 +18,7 @@ const (
 )
 
 func (d *detectPanel) view(width, height int) page {
-	st := d.m.st
+	st := d.c.st
 	intro := para(fmt.Sprintf("Probing %s: IMAP and POP3 over TLS, with STARTTLS and in plain text. Nothing signs in.", d.host), width)
 	var lines []string
 	if d.err != nil {
@@ -57,7 +57,7 @@ func (d *detectPanel) view(width, height int) page {
 }
 
 // prefixWidth is the pointer and the icon with their spaces.
-func (d *detectPanel) prefixWidth() int { return 2 + lipgloss.Width(d.m.st.iconFail) + 1 }
+func (d *detectPanel) prefixWidth() int { return 2 + lipgloss.Width(d.c.st.iconFail) + 1 }
 
 func (d *detectPanel) header(showTLS bool) string {
 	h := strings.Repeat(" ", d.prefixWidth()) + fmt.Sprintf("%-*s %*s  %-*s  ", detProto, "PROTO", detPort, "PORT", detSec, "SECURITY")
@@ -69,7 +69,7 @@ func (d *detectPanel) header(showTLS bool) string {
 
 // row is one finished candidate.
 func (d *detectPanel) row(r mailconn.ProbeResult, selected, showTLS bool, width int) string {
-	st := d.m.st
+	st := d.c.st
 	c := r.Candidate
 	status := mailconn.StatusOK
 	switch {
@@ -112,7 +112,7 @@ func (d *detectPanel) row(r mailconn.ProbeResult, selected, showTLS bool, width 
 
 // detail is what the selected candidate means, under the table.
 func (d *detectPanel) detail(r mailconn.ProbeResult, answered, width int) []string {
-	st := d.m.st
+	st := d.c.st
 	c := r.Candidate
 	head := fmt.Sprintf("%d of %d answered. ", answered, len(d.results))
 	what := fmt.Sprintf("%s, port %d", protocolSecurityLabel(c.Protocol, c.Security), c.Port)
@@ -123,7 +123,7 @@ func (d *detectPanel) detail(r mailconn.ProbeResult, answered, width int) []stri
 	}
 	out := []string{para(head, width)}
 	out = append(out, para(st.muted.Render("Mechanisms: "+r.MechanismsText()), width))
-	for _, w := range candidateWarnings(r, d.m.certs.reject.checked) {
+	for _, w := range candidateWarnings(r, d.c.draft.reject.checked) {
 		out = append(out, para(st.warnLine(w), width))
 	}
 	return out
@@ -169,8 +169,8 @@ func (s *serverScreen) detectedNote(width int) string {
 	if d == nil || !strings.EqualFold(d.host, s.server.value()) {
 		return ""
 	}
-	st := s.m.st
-	in := s.m.incoming()
+	st := s.c.st
+	in := s.c.draft.incoming()
 	c := d.r.Candidate
 	port := in.Port
 	if port == 0 {
@@ -181,7 +181,7 @@ func (s *serverScreen) detectedNote(width int) string {
 	}
 	parts := []string{para(st.ok.Render(st.iconOK)+" "+fmt.Sprintf("Detect chose %s, port %d (certificate: %s).",
 		protocolSecurityLabel(c.Protocol, c.Security), c.Port, d.r.CertVerdict()), width)}
-	for _, w := range candidateWarnings(d.r, s.m.certs.reject.checked) {
+	for _, w := range candidateWarnings(d.r, s.c.draft.reject.checked) {
 		parts = append(parts, para(st.warnLine(w), width))
 	}
 	return strings.Join(parts, "\n")

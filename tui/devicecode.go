@@ -21,31 +21,14 @@ import (
 	"github.com/mailsetup/mailsetup/mailconn/oauth"
 )
 
-// Messages of a running sign-in, each with the run it belongs to.
-type (
-	// signInEventMsg carries what Login's callbacks reported: an
-	// oauth.DeviceCode, an oauth.BrowserSignIn or a warning (string).
-	signInEventMsg struct {
-		run int
-		v   any
-		ch  <-chan any
-	}
-	signInDoneMsg struct {
-		run int
-		res *oauth.LoginResult
-		err error
-	}
-	signInTickMsg struct{ run int }
-	// signInNeededMsg: the connection test found no usable sign-in.
-	signInNeededMsg struct {
-		run    int // the test run
-		reason string
-	}
-	loginOutcome struct {
-		res *oauth.LoginResult
-		err error
-	}
-)
+// signInTickMsg redraws the sign-in's spinner and countdown.
+type signInTickMsg struct{ run int }
+
+// loginOutcome is what oauth.Login returned, the sign-in stream's last value.
+type loginOutcome struct {
+	res *oauth.LoginResult
+	err error
+}
 
 // signInScreen runs oauth.Login in the background and shows what the user
 // must do: for the device flow the address and the code, large, with the
@@ -53,7 +36,7 @@ type (
 // After a sign-in the connection test was waiting for, it goes straight on
 // to the test.
 type signInScreen struct {
-	m       *Model
+	c       *common
 	run     int
 	running bool
 	cancel  context.CancelFunc
@@ -71,26 +54,27 @@ type signInScreen struct {
 	spin    spinner.Spinner
 }
 
-func newSignInScreen(m *Model) *signInScreen {
-	return &signInScreen{m: m}
+func newSignInScreen(c *common) *signInScreen {
+	return &signInScreen{c: c}
 }
 
-// startSignIn shows the sign-in screen and starts oauth.Login.
-func (m *Model) startSignIn(from screenID) tea.Cmd {
-	s := m.signIn
+func (s *signInScreen) inputs() *form      { return nil }
+func (s *signInScreen) enter(bool) tea.Cmd { return nil } // signInMsg starts it
+
+// start starts oauth.Login; the root shows the screen (signInMsg).
+func (s *signInScreen) start(from screenID, reason string) tea.Cmd {
+	c := s.c
 	s.stop()
 	s.run++
-	s.from, s.in = from, m.config().Incoming
+	s.from, s.in, s.reason = from, c.draft.config().Incoming, reason
 	s.code, s.browser, s.warns, s.res, s.err, s.frame = nil, nil, nil, nil, nil, 0
-	s.now = m.oauth.now()
+	s.now = c.oauth.now()
 	s.started = s.now
-	s.spin = m.st.spinnerModel().Spinner
-	m.confirm = confirmNone
-	m.screen = scrSignIn
-	ctx, cancel := context.WithCancel(m.ctx)
+	s.spin = c.st.spinnerModel().Spinner
+	ctx, cancel := context.WithCancel(c.ctx)
 	s.cancel, s.running = cancel, true
-	run, deps, path, in := s.run, m.oauth, m.path, s.in
-	begin := startStream(ctx, &m.bg, 8, func(send func(any)) {
+	deps, path, in := c.oauth, c.path, s.in
+	begin := startStream(ctx, &c.bg, 8, scrSignIn, s.run, func(send func(any)) {
 		res, err := deps.login(ctx, &in, oauth.LoginOptions{
 			Options:      deps.options(path, func(msg string) { send(msg) }),
 			OnDeviceCode: func(dc oauth.DeviceCode) { send(dc) },
@@ -98,22 +82,8 @@ func (m *Model) startSignIn(from screenID) tea.Cmd {
 			Now:          deps.now,
 		})
 		send(loginOutcome{res, err})
-	}, func(ch <-chan any) tea.Cmd { return waitSignIn(run, ch) })
+	})
 	return tea.Batch(begin, s.tick())
-}
-
-// waitSignIn reads the next report of a sign-in.
-func waitSignIn(run int, ch <-chan any) tea.Cmd {
-	return func() tea.Msg {
-		v, ok := <-ch
-		if !ok {
-			return nil
-		}
-		if o, done := v.(loginOutcome); done {
-			return signInDoneMsg{run: run, res: o.res, err: o.err}
-		}
-		return signInEventMsg{run: run, v: v, ch: ch}
-	}
 }
 
 func (s *signInScreen) tick() tea.Cmd {
@@ -132,64 +102,53 @@ func (s *signInScreen) stop() {
 
 func (s *signInScreen) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case signInNeededMsg:
-		t := s.m.test
-		if msg.run != t.run || !t.running {
+	case signInMsg:
+		return s.start(msg.from, msg.reason)
+	case streamMsg:
+		if msg.owner != scrSignIn {
 			return nil
 		}
-		t.running = false
-		if t.cancel != nil {
-			t.cancel()
-			t.cancel = nil
+		if msg.run != s.run || !s.running {
+			return msg.next()
 		}
-		cmd := s.m.startSignIn(scrTest)
-		s.reason = msg.reason
-		return cmd
-	case signInEventMsg:
-		if msg.run == s.run && s.running {
-			switch v := msg.v.(type) {
-			case oauth.DeviceCode:
-				s.code = &v
-			case oauth.BrowserSignIn:
-				s.browser = &v
-			case string:
-				s.warns = append(s.warns, v)
+		switch v := msg.v.(type) {
+		case oauth.DeviceCode:
+			s.code = &v
+		case oauth.BrowserSignIn:
+			s.browser = &v
+		case string:
+			s.warns = append(s.warns, v)
+		case loginOutcome:
+			s.stop()
+			s.res, s.err = v.res, v.err
+			if s.err == nil && s.from == scrTest {
+				s.toTest()
 			}
 		}
-		return waitSignIn(msg.run, msg.ch)
+		return msg.next()
 	case signInTickMsg:
 		if msg.run != s.run || !s.running {
 			return nil
 		}
-		s.now = s.m.oauth.now()
+		s.now = s.c.oauth.now()
 		s.frame++
 		return s.tick()
-	case signInDoneMsg:
-		if msg.run != s.run || !s.running {
-			return nil
-		}
-		s.stop()
-		s.res, s.err = msg.res, msg.err
-		if s.err == nil && s.from == scrTest && s.m.screen == scrSignIn {
-			return s.toTest()
-		}
 	}
 	return nil
 }
 
-// toTest runs the connection test, whose log starts with the sign-in.
-func (s *signInScreen) toTest() tea.Cmd {
-	cmd := s.m.goTo(scrTest, false)
+// toTest asks for the connection test, whose log starts with the sign-in.
+func (s *signInScreen) toTest() {
 	res := s.res
 	detail := "signed in"
 	if res.Account != "" {
 		detail += " as " + res.Account
 	}
-	s.m.test.record(mailconn.Event{Step: stepSignIn, Status: mailconn.StatusOK, Title: "OAuth 2.0 sign-in", Detail: detail})
+	first := []mailconn.Event{{Step: stepSignIn, Status: mailconn.StatusOK, Title: "OAuth 2.0 sign-in", Detail: detail}}
 	if res.TokenFile != "" {
-		s.m.test.record(mailconn.Event{Step: stepSignIn + "_file", Status: mailconn.StatusOK, Title: "Token file", Detail: "stored in " + res.TokenFile})
+		first = append(first, mailconn.Event{Step: stepSignIn + "_file", Status: mailconn.StatusOK, Title: "Token file", Detail: "stored in " + res.TokenFile})
 	}
-	return cmd
+	s.c.request(testAfterSignInMsg{first: first})
 }
 
 // signedInText is "Signed in as X; token stored in F" in short.
@@ -206,27 +165,27 @@ func signedInText(res *oauth.LoginResult) string {
 }
 
 func (s *signInScreen) key(msg tea.KeyPressMsg) tea.Cmd {
-	k := s.m.keys
+	k := s.c.keys
 	switch {
 	case key.Matches(msg, k.Esc):
 		s.stop()
-		return s.m.goTo(scrOAuth, false)
+		s.c.request(goToMsg{to: scrOAuth})
 	case s.running:
 		return nil
 	case s.err != nil && key.Matches(msg, k.Retry):
-		return s.m.startSignIn(s.from)
+		s.c.request(signInMsg{from: s.from, reason: s.reason})
 	case s.err == nil && key.Matches(msg, k.Continue):
 		if s.from == scrTest {
-			return s.toTest()
+			s.toTest()
+			return nil
 		}
-		s.m.screen = scrOAuth
-		return s.m.goTo(s.m.neighbour(1), false)
+		s.c.request(nextMsg{from: scrOAuth})
 	}
 	return nil
 }
 
 func (s *signInScreen) help() []key.Binding {
-	k := s.m.keys
+	k := s.c.keys
 	back := with(k.Esc, "esc", "back to the settings")
 	switch {
 	case s.running:
@@ -249,7 +208,7 @@ func (s *signInScreen) providerName() string {
 	return "your provider"
 }
 
-func (s *signInScreen) view(width int) page {
+func (s *signInScreen) view(width, _ int) page {
 	switch {
 	case s.err != nil:
 		return s.errorView(width)
@@ -260,7 +219,7 @@ func (s *signInScreen) view(width int) page {
 	case s.browser != nil:
 		return s.browserView(width)
 	}
-	st := s.m.st
+	st := s.c.st
 	msg := "Asking " + s.providerName() + " for a sign-in code"
 	if o := s.in.OAuth2; o != nil && o.EffectiveFlow() == config.FlowClientCredentials {
 		msg = "Fetching a token for the app " + o.ClientID + " with its client secret"
@@ -277,12 +236,12 @@ func (s *signInScreen) spinnerView() string {
 	if len(f) == 0 {
 		return ""
 	}
-	return s.m.st.accent.Render(f[s.frame%len(f)])
+	return s.c.st.accent.Render(f[s.frame%len(f)])
 }
 
 // codeView is the device flow: the address and the code, large.
 func (s *signInScreen) codeView(width int) page {
-	st := s.m.st
+	st := s.c.st
 	dc := s.code
 	status := s.spinnerView() + " Waiting for the sign-in" + st.ellipsis
 	if !dc.ExpiresAt.IsZero() {
@@ -340,7 +299,7 @@ func mmss(d time.Duration) string {
 
 // browserView is Google's loopback flow, finished through an SSH forward.
 func (s *signInScreen) browserView(width int) page {
-	st := s.m.st
+	st := s.c.st
 	b := s.browser
 	main := []string{
 		para("1. On your own computer, in a new terminal, run:", width),
@@ -360,7 +319,7 @@ func (s *signInScreen) browserView(width int) page {
 }
 
 func (s *signInScreen) successView(width int) page {
-	st := s.m.st
+	st := s.c.st
 	res := s.res
 	var lines []string
 	switch {
@@ -395,7 +354,7 @@ func (s *signInScreen) successView(width int) page {
 }
 
 func (s *signInScreen) errorView(width int) page {
-	st := s.m.st
+	st := s.c.st
 	head, hint := signInFailure(s.err)
 	lines := []string{para(st.errLine("The sign-in failed: "+head), width)}
 	if hint != "" {

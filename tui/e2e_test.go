@@ -131,6 +131,7 @@ func loadSaved(t *testing.T, path string) config.Incoming {
 }
 
 func TestEndToEnd(t *testing.T) {
+	t.Parallel() // owns its servers and ports
 	if testing.Short() {
 		t.Skip("builds the binary and starts Dovecot")
 	}

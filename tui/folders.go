@@ -18,21 +18,11 @@ import (
 // tests.
 type listFoldersFunc func(ctx context.Context, in config.Incoming, opts mailconn.Options, report func(mailconn.Event)) (*mailconn.FolderList, error)
 
-// Messages of a running folder list, tagged with their run as the test's.
-type (
-	foldersEventMsg struct {
-		run int
-		ev  mailconn.Event
-		ch  <-chan any
-	}
-	foldersDoneMsg struct {
-		run  int
-		list *mailconn.FolderList
-		err  error
-		ch   <-chan any
-	}
-	foldersClosedMsg struct{ run int }
-)
+// foldersDone is the outcome of a folder list run, its stream's last value.
+type foldersDone struct {
+	list *mailconn.FolderList
+	err  error
+}
 
 // browseState is what the folder browser shows.
 type browseState int
@@ -49,7 +39,8 @@ const (
 // server, user name and password are known) as a tree: \Noselect folders
 // are shown dimmed and cannot be chosen; Enter fills the Mail Box field.
 type folderBrowser struct {
-	m       *Model
+	c       *common
+	s       *mailboxScreen // the screen it belongs to
 	state   browseState
 	run     int
 	cancel  context.CancelFunc
@@ -70,8 +61,8 @@ type folderBrowser struct {
 	lastRows   int    // rows the last view showed (page up/down)
 }
 
-func newFolderBrowser(m *Model) *folderBrowser {
-	return &folderBrowser{m: m, spinner: m.st.spinnerModel()}
+func newFolderBrowser(c *common, s *mailboxScreen) *folderBrowser {
+	return &folderBrowser{c: c, s: s, spinner: c.st.spinnerModel()}
 }
 
 func (b *folderBrowser) isOpen() bool { return b.state != browseClosed }
@@ -95,42 +86,26 @@ func (b *folderBrowser) close() {
 
 // open shows the browser: the list, or what it still needs.
 func (b *folderBrowser) open() tea.Cmd {
-	m := b.m
+	d := b.c.draft
 	b.note = ""
-	if checkServer(m.server.server.value()) != "" {
+	if checkServer(d.server.value()) != "" {
 		b.state, b.need = browseNeeds, mailconn.FieldServer
 		return nil
 	}
-	if bad, name := m.credsMissing(); bad {
+	if bad, name := d.credsMissing(); bad {
 		b.state, b.need = browseNeeds, name
 		return nil
 	}
 	return b.start()
 }
 
-// credsMissing reports whether the credentials screen still lacks what
-// signing in needs, and the first such field.
-func (m *Model) credsMissing() (bool, string) {
-	f := m.creds.form
-	for i, fl := range f.fields {
-		if f.visible(i) && fl.problem() != "" {
-			if fl == field(m.creds.username) {
-				return true, mailconn.FieldUsername
-			}
-			return true, mailconn.FieldPassword
-		}
-	}
-	return false, ""
-}
-
 // start signs in and lists the folders in the background.
 func (b *folderBrowser) start() tea.Cmd {
-	m := b.m
 	b.close()
 	b.run++
 	b.state, b.step, b.filter = browseLoading, "", ""
-	c := m.config()
-	if checkMailbox(m.mailbox.mailbox.value()) != "" {
+	c := b.c.draft.config()
+	if checkMailbox(b.s.mailbox.value()) != "" {
 		c.Incoming.Mailbox = config.DefaultMailbox // the list does not need it
 	}
 	if _, err := c.Validate(); err != nil {
@@ -138,62 +113,48 @@ func (b *folderBrowser) start() tea.Cmd {
 		return nil
 	}
 	in := c.Incoming
-	ctx, cancel := context.WithCancel(m.ctx)
+	ctx, cancel := context.WithCancel(b.c.ctx)
 	b.cancel = cancel
 	b.server = in.Server
-	run, fn := b.run, m.listFn
-	begin := startStream(ctx, &m.bg, 16, func(send func(any)) { runList(ctx, fn, in, send) },
-		func(ch <-chan any) tea.Cmd { return waitList(run, ch) })
+	fn := b.c.listFn
+	begin := startStream(ctx, &b.c.bg, 16, scrMailbox, b.run, func(send func(any)) { runList(ctx, fn, in, send) })
 	return tea.Batch(begin, b.spinner.Tick)
 }
 
 // runList resolves the password as the test does and lists the folders,
-// sending the events and then a foldersDoneMsg (without run and ch).
+// sending the events and then a foldersDone.
 func runList(ctx context.Context, fn listFoldersFunc, in config.Incoming, send func(any)) {
 	secret := ""
 	if in.Auth != config.AuthOAuth2 {
 		s, err := in.ResolvePassword(ctx)
 		if err != nil {
 			r := secretResult(err)
-			send(foldersDoneMsg{err: &mailconn.ListError{Result: r}})
+			send(foldersDone{err: &mailconn.ListError{Result: r}})
 			return
 		}
 		secret = s
 	}
 	list, err := fn(ctx, in, mailconn.Options{Secret: secret}, func(ev mailconn.Event) { send(ev) })
-	send(foldersDoneMsg{list: list, err: err})
-}
-
-// waitList reads the next event or the outcome of a run.
-func waitList(run int, ch <-chan any) tea.Cmd {
-	return func() tea.Msg {
-		v, ok := <-ch
-		if !ok {
-			return foldersClosedMsg{run: run}
-		}
-		switch v := v.(type) {
-		case mailconn.Event:
-			return foldersEventMsg{run: run, ev: v, ch: ch}
-		case foldersDoneMsg:
-			v.run, v.ch = run, ch
-			return v
-		}
-		return foldersClosedMsg{run: run}
-	}
+	send(foldersDone{list: list, err: err})
 }
 
 func (b *folderBrowser) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case foldersEventMsg:
-		if msg.run == b.run && b.state == browseLoading && msg.ev.Status == mailconn.StatusRunning {
-			b.step = safeEvent(msg.ev).Title
+	case streamMsg:
+		if msg.owner != scrMailbox {
+			return nil
 		}
-		return waitList(msg.run, msg.ch)
-	case foldersDoneMsg:
 		if msg.run == b.run && b.state == browseLoading {
-			b.loaded(msg.list, msg.err)
+			switch v := msg.v.(type) {
+			case mailconn.Event:
+				if v.Status == mailconn.StatusRunning {
+					b.step = safeEvent(v).Title
+				}
+			case foldersDone:
+				b.loaded(v.list, v.err)
+			}
 		}
-		return waitList(msg.run, msg.ch)
+		return msg.next()
 	case spinner.TickMsg:
 		if b.state != browseLoading {
 			return nil
@@ -228,7 +189,7 @@ func (b *folderBrowser) loaded(list *mailconn.FolderList, err error) {
 	}
 	b.state, b.list, b.listServer = browseList, list, b.server
 	b.refilter()
-	want := b.m.mailbox.mailbox.value()
+	want := b.s.mailbox.value()
 	if _, ok := list.Find(want); !ok {
 		if s := list.Suggest(want); len(s) > 0 {
 			want = s[0]
@@ -290,7 +251,7 @@ func (b *folderBrowser) selected() (mailconn.Folder, bool) {
 }
 
 func (b *folderBrowser) key(msg tea.KeyPressMsg) tea.Cmd {
-	k := b.m.keys
+	k := b.c.keys
 	if key.Matches(msg, k.Esc) {
 		if b.state == browseList && b.filter != "" { // esc clears the filter first
 			b.filter, b.note = "", ""
@@ -298,19 +259,19 @@ func (b *folderBrowser) key(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		b.close()
-		return b.m.mailbox.form.focusFirst()
+		return b.s.form.focusFirst()
 	}
 	switch b.state {
 	case browseNeeds:
 		if key.Matches(msg, k.Next) {
-			return b.m.jumpForList(b.need)
+			b.jumpForList(b.need)
 		}
 	case browseFailed:
 		switch {
 		case key.Matches(msg, k.Retry):
 			return b.start()
 		case key.Matches(msg, k.Fix) && b.fixField() != "":
-			return b.m.jumpForList(b.fixField())
+			b.jumpForList(b.fixField())
 		}
 	case browseList:
 		return b.listKey(msg)
@@ -319,7 +280,7 @@ func (b *folderBrowser) key(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (b *folderBrowser) listKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := b.m.keys
+	k := b.c.keys
 	b.note = ""
 	switch {
 	case key.Matches(msg, k.Up):
@@ -334,9 +295,9 @@ func (b *folderBrowser) listKey(msg tea.KeyPressMsg) tea.Cmd {
 		f, ok := b.selected()
 		switch {
 		case ok:
-			b.m.mailbox.mailbox.setValue(f.Name)
+			b.s.mailbox.setValue(f.Name)
 			b.close()
-			return b.m.mailbox.form.focusFirst()
+			return b.s.form.focusFirst()
 		case b.sel < len(b.rows):
 			b.note = fmt.Sprintf("%s holds only other folders: choose one of them.", f.Name)
 		}
@@ -357,33 +318,24 @@ func (b *folderBrowser) fixField() string {
 	if b.fail.Canceled || b.fail.Field == "" {
 		return ""
 	}
-	if scr, _ := b.m.fieldTarget(b.fail.Field); scr == scrWelcome || scr == scrMailbox {
+	if scr, _ := b.c.draft.target(b.fail.Field); scr == scrWelcome || scr == scrMailbox {
 		return ""
 	}
 	return b.fail.Field
 }
 
-// jumpForList goes to the screen of a field the folder list needs; leaving
-// that screen forward comes back to the mailbox screen and lists again.
-func (m *Model) jumpForList(name string) tea.Cmd {
-	scr, target := m.fieldTarget(name)
-	if target == nil {
-		return nil
+// jumpForList asks the root for the screen of a field the folder list
+// needs; leaving that screen forward comes back here and lists again.
+func (b *folderBrowser) jumpForList(name string) {
+	if _, target := b.c.draft.target(name); target == nil {
+		return
 	}
-	m.mailbox.browser.close()
-	cmd := m.goTo(scr, false)
-	f := m.formOf(scr)
-	for i, fl := range f.fields {
-		if fl == target && f.visible(i) {
-			cmd = f.focusAt(i)
-		}
-	}
-	m.browseReturn = true
-	return cmd
+	b.close()
+	b.c.request(fixFieldMsg{field: name, forList: true})
 }
 
 func (b *folderBrowser) help() []key.Binding {
-	k := b.m.keys
+	k := b.c.keys
 	esc := with(k.Esc, "esc", "close")
 	switch b.state {
 	case browseNeeds:
@@ -397,10 +349,10 @@ func (b *folderBrowser) help() []key.Binding {
 		}
 		return append(bs, k.Retry, esc, k.Quit)
 	}
-	bs := []key.Binding{with(k.Up, b.m.st.arrows, "move"), with(k.Choose, "enter", "choose")}
+	bs := []key.Binding{with(k.Up, b.c.st.arrows, "move"), with(k.Choose, "enter", "choose")}
 	if b.filter != "" {
 		esc = with(k.Esc, "esc", "clear filter")
-	} else if b.m.width >= 76 { // the status line says it too
+	} else if b.c.width >= 76 { // the status line says it too
 		bs = append(bs, k.Filter)
 	}
 	return append(bs, esc, k.Quit)

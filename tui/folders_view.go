@@ -18,12 +18,12 @@ const countsWidth = 2 + 8 + 2 + 6
 const maxFolderName = 44
 
 func (b *folderBrowser) view(width, height int) page {
-	st := b.m.st
+	st := b.c.st
 	switch b.state {
 	case browseNeeds:
 		return page{main: b.needsView(width)}
 	case browseLoading:
-		in := b.m.incoming()
+		in := b.c.draft.incoming()
 		line := fmt.Sprintf("%s Listing the folders on %s as %s%s", b.spinner.View(), in.Server, orDash(in.Username), st.ellipsis)
 		main := ansi.Truncate(line, width, st.ellipsis)
 		if b.step != "" {
@@ -37,7 +37,7 @@ func (b *folderBrowser) view(width, height int) page {
 }
 
 func (b *folderBrowser) needsView(width int) string {
-	st := b.m.st
+	st := b.c.st
 	var msg string
 	switch b.need {
 	case mailconn.FieldServer:
@@ -50,7 +50,7 @@ func (b *folderBrowser) needsView(width int) string {
 }
 
 func (b *folderBrowser) failedView(width int) string {
-	st := b.m.st
+	st := b.c.st
 	r := b.fail
 	msg := "Cannot list the folders"
 	if r.FailedStep != "" {
@@ -65,7 +65,7 @@ func (b *folderBrowser) failedView(width int) string {
 	}
 	var keys string
 	if f := b.fixField(); f != "" {
-		scr, _ := b.m.fieldTarget(f)
+		scr, _ := b.c.draft.target(f)
 		keys = fmt.Sprintf("Press f to fix the %s on the %s screen (you come back here afterwards), r to try again, esc to close.",
 			fieldLabel(f), screenTitles[scr])
 	} else {
@@ -78,7 +78,7 @@ func (b *folderBrowser) failedView(width int) string {
 // listView is the tree: a heading, the column titles, the rows that fit,
 // and a line saying what is shown and the filter.
 func (b *folderBrowser) listView(width, height int) string {
-	st := b.m.st
+	st := b.c.st
 	l := b.list
 	head := "Folders on " + b.listServer
 	if l.Delimiter != "" {
@@ -134,7 +134,7 @@ func (b *folderBrowser) listView(width, height int) string {
 // row is one folder: indented by its depth (full name while filtering),
 // dimmed and marked "folders only" when it cannot be chosen.
 func (b *folderBrowser) row(f mailconn.Folder, selected bool, nameW int) string {
-	st := b.m.st
+	st := b.c.st
 	name := f.Name
 	if b.filter == "" {
 		name = strings.Repeat("  ", b.list.Depth(f.Name)) + b.list.Leaf(f.Name)

@@ -100,6 +100,7 @@ func hostileAnswers(protocol string) string {
 // hostile servers (and a source that does not clean) and checks the bytes
 // it prints.
 func TestHostileLineMode(t *testing.T) {
+	t.Parallel() // owns its servers and ports
 	targets := startHostileTargets(t)
 	type run struct {
 		name     string
@@ -134,6 +135,7 @@ func TestHostileLineMode(t *testing.T) {
 // servers (and a source that does not clean) and checks the rendered
 // frames: the step log, the details, the hint and the result.
 func TestHostileWizard(t *testing.T) {
+	t.Parallel() // owns its servers and ports
 	targets := startHostileTargets(t)
 	type run struct {
 		name string
@@ -167,6 +169,7 @@ func TestHostileWizard(t *testing.T) {
 // selection moves over the candidates (the selected line's details show
 // the mechanisms and the certificate's problem).
 func TestHostileDetect(t *testing.T) {
+	t.Parallel() // owns its servers and ports
 	for _, cert := range []string{"verified", "wrong-host"} {
 		t.Run(cert, func(t *testing.T) {
 			certs := hostiletest.NewCerts(t, cert == "verified")

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/internal/shellquote"
 	"github.com/mailsetup/mailsetup/mailconn"
 	"github.com/mailsetup/mailsetup/mailconn/oauth"
 )
@@ -148,7 +149,7 @@ func runLines(ctx context.Context, o lineOptions) error {
 	if err := config.Save(o.path, &c, config.SaveOptions{}); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "Saved %s.\nTest it again at any time with: mailsetup test --config %s\n", o.path, shellQuote(o.path))
+	fmt.Fprintf(w, "Saved %s.\nTest it again at any time with: mailsetup test --config %s\n", o.path, shellquote.Quote(o.path))
 	if !run && in.Auth == config.AuthOAuth2 && in.OAuth2.EffectiveFlow() != config.FlowClientCredentials {
 		fmt.Fprintf(w, "Sign in before the connector starts: %s\n", oauth.LoginCommand(o.path))
 	}

@@ -7,51 +7,62 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/mailsetup/mailsetup/config"
 	"github.com/mailsetup/mailsetup/mailconn"
 )
 
 // mailboxScreen (step 3, IMAP4 only): the folder the connector reads,
 // INBOX by default, with the help page's advice on "." and "/".
 type mailboxScreen struct {
-	m       *Model
+	formScreen
 	mailbox *textField
-	form    *form
 	browser *folderBrowser
 }
 
-func newMailboxScreen(m *Model) *mailboxScreen {
-	s := &mailboxScreen{m: m, browser: newFolderBrowser(m)}
-	s.mailbox = newTextField("Mail Box", config.DefaultMailbox, checkMailbox)
+func newMailboxScreen(c *common) *mailboxScreen {
+	s := &mailboxScreen{mailbox: c.draft.mailbox}
+	s.formScreen = formScreen{c: c, id: scrMailbox, form: &form{fields: []field{s.mailbox}}}
+	s.browser = newFolderBrowser(c, s)
 	s.mailbox.warn = func(v string) string {
 		_, msg := s.offer(v)
 		return msg
 	}
-	s.form = &form{fields: []field{s.mailbox}}
 	return s
+}
+
+func (s *mailboxScreen) stop() { s.browser.close() }
+
+func (s *mailboxScreen) update(msg tea.Msg) tea.Cmd {
+	if _, ok := msg.(openBrowserMsg); ok {
+		return s.browser.open()
+	}
+	return s.browser.update(msg)
+}
+
+func (s *mailboxScreen) help() []key.Binding {
+	if s.browser.isOpen() {
+		return s.browser.help()
+	}
+	return s.formHelp(s.c.keys.Browse) // the offer under the field names ctrl+y itself
 }
 
 // key handles the screen's own keys: ctrl+l opens the folder browser,
 // ctrl+y takes the offered folder name; with the browser open, every key
-// goes to it. It reports false for keys the form handles.
-func (s *mailboxScreen) key(msg tea.KeyPressMsg) (tea.Cmd, bool) {
-	k := s.m.keys
+// goes to it; the rest go to the form.
+func (s *mailboxScreen) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := s.c.keys
 	switch {
 	case s.browser.isOpen():
-		if key.Matches(msg, k.Quit) {
-			return nil, false
-		}
-		return s.browser.key(msg), true
+		return s.browser.key(msg)
 	case key.Matches(msg, k.Browse):
 		s.mailbox.blur()
-		return s.browser.open(), true
+		return s.browser.open()
 	case key.Matches(msg, k.UseOffer):
 		if name, _ := s.offer(s.mailbox.value()); name != "" {
 			s.mailbox.setValue(name)
 		}
-		return nil, true
+		return nil
 	}
-	return nil, false
+	return s.formScreen.key(msg)
 }
 
 // offer is a better name for the folder v and the line that offers it:
@@ -61,7 +72,7 @@ func (s *mailboxScreen) offer(v string) (string, string) {
 	if v == "" || checkMailbox(v) != "" {
 		return "", ""
 	}
-	server := s.m.server.server.value()
+	server := s.c.draft.server.value()
 	if l := s.browser.listFor(server); l != nil {
 		if _, ok := l.Find(v); ok {
 			return "", ""
@@ -84,18 +95,11 @@ func (s *mailboxScreen) offer(v string) (string, string) {
 	return "", ""
 }
 
-func (s *mailboxScreen) load(in config.Incoming) { s.mailbox.setValue(in.EffectiveMailbox()) }
-
-// apply sets the mailbox for IMAP; POP3 has none.
-func (s *mailboxScreen) apply(in *config.Incoming) {
-	in.Mailbox = ""
-	if in.Protocol == config.ProtocolIMAP {
-		in.Mailbox = s.mailbox.value()
+func (s *mailboxScreen) view(width, height int) page {
+	if s.browser.isOpen() {
+		return s.browser.view(width, height-1)
 	}
-}
-
-func (s *mailboxScreen) view(width int) page {
-	st := s.m.st
+	st := s.c.st
 	return page{
 		intro: para("The Mail Box field starts with INBOX. If you created a subfolder "+
 			"the Mail Connector will pull messages from, type its name.", width),

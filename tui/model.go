@@ -63,26 +63,18 @@ const (
 	confirmFailedTest             // going on to save after a failed or cancelled test
 )
 
-// Model is the root model of the wizard. It owns the screens, the window
-// size, the styles and the global keys, and turns the screens' inputs into
-// a config.Incoming.
+// Model is the root model of the wizard. It owns the screens (one map,
+// each a screen), the window size, the styles and the global keys, and is
+// the only one that moves between screens: screens ask with navigation
+// messages (screen.go), which the root acts on.
 type Model struct {
-	ctx    context.Context
-	bg     background // the runs' goroutines
-	path   string
-	env    environment
-	st     *styles
-	dark   bool
-	keys   keyMap
-	help   help.Model
-	width  int
-	height int
+	*common
+	help help.Model
 
-	screen   screenID
-	start    start
-	base     config.Incoming // what the wizard started from: keeps the keys no screen edits
-	baseline config.Incoming // "nothing changed" for Ctrl+C
+	screen  screenID
+	screens map[screenID]screen
 
+	// The screens, typed, for what only the root does with them.
 	welcome  *welcomeScreen
 	account  *accountScreen
 	server   *serverScreen
@@ -96,79 +88,58 @@ type Model struct {
 	oauthScr *oauthScreen
 	signIn   *signInScreen
 
+	baseline     config.Incoming // "nothing changed" for Ctrl+C
 	confirm      confirmKind
-	fixReturn    bool // after a jump from a failed test: leaving the screen forward re-runs the test
-	browseReturn bool // after a jump from the folder browser: leaving the screen forward lists the folders
+	question     string // the confirmFailedTest question
+	browseReturn bool   // after a jump from the folder browser: leaving the screen forward lists the folders
 	saved        bool
 	err          error // what Run returns
-	testFn       testFunc
-	listFn       listFoldersFunc // the folder browser's list; mailconn.ListFolders
-	probeFn      probeHostFunc   // the server screen's Detect; mailconn.ProbeHost
-	oauth        oauthDeps       // the OAuth 2.0 sign-in and token; package oauth
 }
 
 func newModel(path string, s start, env environment, test testFunc) *Model {
-	m := &Model{
+	c := &common{
 		ctx: context.Background(), path: path, env: env, start: s, testFn: test,
 		listFn: mailconn.ListFolders, probeFn: mailconn.ProbeHost, oauth: defaultOAuthDeps(),
-		dark: true, width: 80, height: 24,
+		dark: true, width: 80, height: 24, draft: newDraft(path),
 	}
-	m.st = newStyles(m.dark, env.ascii)
-	m.keys = newKeyMap(m.st.arrows)
-	m.help = m.st.helpModel(m.dark)
-	m.welcome = newWelcomeScreen(m)
-	m.account = newAccountScreen(m)
-	m.server = newServerScreen(m)
-	m.mailbox = newMailboxScreen(m)
-	m.creds = newCredentialsScreen(m)
-	m.spa = newSPAScreen(m)
-	m.security = newSecurityScreen(m)
-	m.certs = newCertsScreen(m)
-	m.test = newTestScreen(m)
-	m.review = newReviewScreen(m)
-	m.oauthScr = newOAuthScreen(m)
-	m.signIn = newSignInScreen(m)
+	c.st = newStyles(c.dark, env.ascii)
+	c.keys = newKeyMap(c.st.arrows)
+	m := &Model{common: c, help: c.st.helpModel(c.dark)}
+	m.welcome = newWelcomeScreen(c)
+	m.account = newAccountScreen(c)
+	m.server = newServerScreen(c)
+	m.mailbox = newMailboxScreen(c)
+	m.creds = newCredentialsScreen(c)
+	m.spa = newSPAScreen(c)
+	m.security = newSecurityScreen(c)
+	m.certs = newCertsScreen(c)
+	m.test = newTestScreen(c)
+	m.review = newReviewScreen(c)
+	m.oauthScr = newOAuthScreen(c)
+	m.signIn = newSignInScreen(c)
+	m.screens = map[screenID]screen{
+		scrWelcome: m.welcome, scrAccount: m.account, scrServer: m.server, scrMailbox: m.mailbox,
+		scrCredentials: m.creds, scrSPA: m.spa, scrSecurity: m.security, scrCerts: m.certs,
+		scrTest: m.test, scrReview: m.review, scrDone: &doneScreen{c: c}, scrOAuth: m.oauthScr, scrSignIn: m.signIn,
+	}
 	in := config.Default().Incoming
 	if s.cfg != nil {
 		in = s.cfg.Incoming
 	}
-	m.load(in)
+	c.draft.load(in)
 	m.baseline = m.incoming()
 	m.applyStyles()
 	return m
 }
 
-// load fills every screen from in.
-func (m *Model) load(in config.Incoming) {
-	m.base = in
-	m.account.load(in)
-	m.server.load(in)
-	m.mailbox.load(in)
-	m.creds.load(in)
-	m.spa.load(in)
-	m.security.load(in)
-	m.certs.load(in)
-}
-
 // incoming is the config the screens describe now.
-func (m *Model) incoming() config.Incoming {
-	in := m.base
-	m.account.apply(&in)
-	m.server.apply(&in)
-	m.mailbox.apply(&in)
-	m.creds.apply(&in)
-	m.spa.apply(&in)
-	m.security.apply(&in)
-	m.certs.apply(&in)
-	return in
-}
+func (m *Model) incoming() config.Incoming { return m.draft.incoming() }
 
 // config is the whole file to save.
-func (m *Model) config() config.Config {
-	in := m.incoming()
-	finishPort(&in)
-	return config.Config{Version: config.SchemaVersion, Incoming: in}
-}
+func (m *Model) config() config.Config { return m.draft.config() }
+
+// fieldTarget is the screen and input that edit a config key (draft.target).
+func (m *Model) fieldTarget(name string) (screenID, field) { return m.draft.target(name) }
 
 // changed reports whether quitting now would lose anything.
 func (m *Model) changed() bool {
@@ -179,8 +150,10 @@ func (m *Model) changed() bool {
 }
 
 func (m *Model) applyStyles() {
-	for _, f := range m.forms() {
-		f.setStyles(m.st)
+	for _, s := range m.screens {
+		if f := s.inputs(); f != nil {
+			f.setStyles(m.st)
+		}
 	}
 	m.test.spinner.Style = m.st.accent
 	m.mailbox.browser.spinner.Style = m.st.accent
@@ -188,51 +161,24 @@ func (m *Model) applyStyles() {
 	m.help = m.st.helpModel(m.dark)
 }
 
-func (m *Model) forms() []*form {
-	return []*form{m.account.form, m.server.form, m.mailbox.form, m.creds.form, m.spa.form, m.security.form, m.certs.form, m.oauthScr.form}
-}
-
-// formOf is the form of a form screen, or nil.
-func (m *Model) formOf(s screenID) *form {
-	switch s {
-	case scrAccount:
-		return m.account.form
-	case scrServer:
-		return m.server.form
-	case scrMailbox:
-		return m.mailbox.form
-	case scrCredentials:
-		return m.creds.form
-	case scrSPA:
-		return m.spa.form
-	case scrSecurity:
-		return m.security.form
-	case scrCerts:
-		return m.certs.form
-	case scrOAuth:
-		return m.oauthScr.form
-	}
-	return nil
-}
-
 // steps are the numbered screens for the chosen protocol: POP3 has no mailbox.
 func (m *Model) steps() []screenID {
 	s := []screenID{scrAccount, scrServer}
-	if m.account.protocol() == config.ProtocolIMAP {
+	if m.draft.protocol() == config.ProtocolIMAP {
 		s = append(s, scrMailbox)
 	}
 	s = append(s, scrCredentials, scrSPA)
-	if m.spa.oauth2() {
+	if m.draft.oauth2() {
 		s = append(s, scrOAuth)
 	}
 	return append(s, scrSecurity, scrCerts, scrTest, scrReview)
 }
 
-// neighbour is the screen after (dir 1) or before (dir -1) the current one.
-func (m *Model) neighbour(dir int) screenID {
+// neighbour is the screen after (dir 1) or before (dir -1) from.
+func (m *Model) neighbour(from screenID, dir int) screenID {
 	steps := m.steps()
 	for i, s := range steps {
-		if s == m.screen {
+		if s == from {
 			j := i + dir
 			switch {
 			case j < 0:
@@ -247,31 +193,19 @@ func (m *Model) neighbour(dir int) screenID {
 }
 
 // goTo shows screen s; back focuses its last field instead of its first.
+// Every other screen stops what it runs.
 func (m *Model) goTo(s screenID, back bool) tea.Cmd {
 	m.confirm = confirmNone
-	m.signIn.stop()
-	if s != scrTest {
-		m.test.cancelRun()
-	}
-	if s != m.screen {
-		m.mailbox.browser.close()
-		m.server.detect.close()
+	for id, scr := range m.screens {
+		if id != s {
+			scr.stop()
+		}
 	}
 	m.screen = s
-	if f := m.formOf(s); f != nil {
-		if back {
-			return f.focusLast()
-		}
-		return f.focusFirst()
-	}
-	switch s {
-	case scrTest:
+	if s == scrTest {
 		m.fixReturn = false
-		return m.startTest()
-	case scrReview:
-		m.review.prepare()
 	}
-	return nil
+	return m.screens[s].enter(back)
 }
 
 func (m *Model) goBack() tea.Cmd {
@@ -279,7 +213,85 @@ func (m *Model) goBack() tea.Cmd {
 	if m.screen == scrWelcome {
 		return nil
 	}
-	return m.goTo(m.neighbour(-1), true)
+	return m.goTo(m.neighbour(m.screen, -1), true)
+}
+
+// next leaves screen from forward: back to the folder browser or the test
+// after a jump, else to the next step.
+func (m *Model) next(from screenID) tea.Cmd {
+	switch {
+	case m.browseReturn:
+		m.browseReturn = false
+		return tea.Batch(m.goTo(scrMailbox, false), m.mailbox.update(openBrowserMsg{}))
+	case m.fixReturn:
+		return m.goTo(scrTest, false)
+	}
+	return m.goTo(m.neighbour(from, 1), false)
+}
+
+// fix jumps to the input of a field at fault.
+func (m *Model) fix(msg fixFieldMsg) tea.Cmd {
+	scr, target := m.draft.target(msg.field)
+	if target == nil {
+		return nil
+	}
+	cmd := m.goTo(scr, false)
+	if f := m.screens[scr].inputs(); f != nil {
+		for i, fl := range f.fields {
+			if fl == target && f.visible(i) {
+				cmd = f.focusAt(i)
+			}
+		}
+	}
+	if target == field(m.draft.password) && !msg.forList {
+		m.draft.password.setValue("") // a new try after the server rejected it
+	}
+	if msg.forList {
+		m.browseReturn = true
+	} else {
+		m.fixReturn = true
+	}
+	if msg.browse {
+		cmd = tea.Batch(cmd, m.mailbox.update(openBrowserMsg{}))
+	}
+	return cmd
+}
+
+// act carries out a navigation message, reporting false for other messages.
+func (m *Model) act(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case goToMsg:
+		return m.goTo(msg.to, msg.back), true
+	case nextMsg:
+		return m.next(msg.from), true
+	case backMsg:
+		return m.goBack(), true
+	case fixFieldMsg:
+		return m.fix(msg), true
+	case confirmMsg:
+		m.confirm, m.question = msg.kind, msg.question
+		return nil, true
+	case signInMsg:
+		cmd := m.goTo(scrSignIn, false)
+		return tea.Batch(cmd, m.signIn.update(msg)), true
+	case testAfterSignInMsg:
+		cmd := m.goTo(scrTest, false)
+		return tea.Batch(cmd, m.test.update(msg)), true
+	}
+	return nil, false
+}
+
+// drain acts on what the screens asked for, in order, until nothing is left.
+func (m *Model) drain(cmd tea.Cmd) tea.Cmd {
+	cmds := []tea.Cmd{cmd}
+	for len(m.requests) > 0 {
+		r := m.requests[0]
+		m.requests = m.requests[1:]
+		if c, ok := m.act(r); ok {
+			cmds = append(cmds, c)
+		}
+	}
+	return tea.Batch(cmds...)
 }
 
 // Init asks the terminal for its background colour.
@@ -299,31 +311,37 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.applyStyles()
 		return m, nil
 	case tea.KeyPressMsg:
-		return m, m.handleKey(msg)
+		return m, m.drain(m.handleKey(msg))
 	case tea.PasteMsg:
-		if f := m.formOf(m.screen); f != nil {
+		if f := m.screens[m.screen].inputs(); f != nil {
 			return m, f.current().update(msg)
 		}
 		return m, nil
 	case savedMsg:
-		return m, m.review.saved(msg)
-	case foldersEventMsg, foldersDoneMsg, foldersClosedMsg:
-		return m, m.mailbox.browser.update(msg)
-	case probeResultMsg, probeDoneMsg, probeClosedMsg:
-		return m, m.server.detect.update(msg)
-	case signInEventMsg, signInDoneMsg, signInTickMsg, signInNeededMsg:
-		return m, m.signIn.update(msg)
+		if msg.err == nil {
+			m.saved = true
+			return m, m.goTo(scrDone, false)
+		}
+		return m, m.review.update(msg)
+	case streamMsg:
+		return m, m.drain(m.screens[msg.owner].update(msg))
 	}
-	return m, tea.Batch(m.test.update(msg), m.mailbox.browser.update(msg), m.server.detect.update(msg))
+	if cmd, ok := m.act(msg); ok {
+		return m, m.drain(cmd)
+	}
+	cmds := make([]tea.Cmd, 0, len(m.screens))
+	for _, s := range m.screens { // spinner ticks, the trace written: each screen takes its own
+		cmds = append(cmds, s.update(msg))
+	}
+	return m, m.drain(tea.Batch(cmds...))
 }
 
 // stopRuns cancels whatever runs in the background: the test, the folder
-// list, the probe.
+// list, the probe, the sign-in.
 func (m *Model) stopRuns() {
-	m.test.cancelRun()
-	m.signIn.stop()
-	m.mailbox.browser.close()
-	m.server.detect.close()
+	for _, s := range m.screens {
+		s.stop()
+	}
 }
 
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -343,32 +361,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.confirm = confirmDiscard
 		return nil
 	}
-	switch m.screen {
-	case scrWelcome:
-		return m.welcome.update(msg)
-	case scrTest:
-		return m.test.key(msg)
-	case scrReview:
-		return m.review.key(msg)
-	case scrDone:
-		if key.Matches(msg, k.Done) {
-			return tea.Quit
-		}
-		return nil
-	case scrMailbox:
-		if cmd, ok := m.mailbox.key(msg); ok {
-			return cmd
-		}
-	case scrServer:
-		if cmd, ok := m.server.key(msg); ok {
-			return cmd
-		}
-	case scrOAuth:
-		return m.oauthScr.key(msg)
-	case scrSignIn:
-		return m.signIn.key(msg)
-	}
-	return m.updateForm(m.formOf(m.screen), msg)
+	return m.screens[m.screen].key(msg)
 }
 
 // answer handles y/n for a pending question.
@@ -391,44 +384,4 @@ func (m *Model) answer(msg tea.KeyPressMsg) tea.Cmd {
 		return m.goTo(scrReview, false)
 	}
 	return nil
-}
-
-// updateForm moves between the fields of a form screen and on to the
-// neighbouring screens; other keys go to the focused field.
-func (m *Model) updateForm(f *form, msg tea.KeyPressMsg) tea.Cmd {
-	k := m.keys
-	switch {
-	case key.Matches(msg, k.Next):
-		if ok, cmd := f.move(1); ok {
-			return cmd
-		}
-		if bad, cmd := f.firstProblem(); bad {
-			return cmd
-		}
-		if m.browseReturn {
-			m.browseReturn = false
-			return tea.Batch(m.goTo(scrMailbox, false), m.mailbox.browser.open())
-		}
-		if m.fixReturn {
-			return m.goTo(scrTest, false)
-		}
-		return m.goTo(m.neighbour(1), false)
-	case key.Matches(msg, k.Back):
-		if ok, cmd := f.move(-1); ok {
-			return cmd
-		}
-		return m.goBack()
-	case key.Matches(msg, k.Esc):
-		return m.goBack()
-	case key.Matches(msg, k.Up, k.Down):
-		if _, choosing := f.current().(*choiceField); !choosing {
-			dir := 1
-			if key.Matches(msg, k.Up) {
-				dir = -1
-			}
-			_, cmd := f.move(dir)
-			return cmd
-		}
-	}
-	return f.current().update(msg)
 }

@@ -2,14 +2,12 @@ package tui
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/mailsetup/mailsetup/config"
@@ -172,74 +170,22 @@ func buildOAuth2(base *config.OAuth2, v oauthValues) *config.OAuth2 {
 // oauthScreen (after step 5, with OAuth 2.0 chosen): the [incoming.oauth2]
 // settings. Each field shows config.Validate's message for its key.
 type oauthScreen struct {
-	m                                                  *Model
+	formScreen
 	provider, flow, secretKeep                         *inlineChoice
 	tenant, clientID, deviceURL, tokenURL, scopes      *textField
 	secretFile, secretEnv, secretCommand, secretInline *textField
 	tokenFile                                          *textField
-	form                                               *form
-	base                                               *config.OAuth2 // the table being edited; nil for a new one
-	currentSecret                                      string         // its inline client secret
 }
 
-func newOAuthScreen(m *Model) *oauthScreen {
-	s := &oauthScreen{m: m}
-	s.provider = &inlineChoice{label: "Provider", choices: providerChoices}
-	s.flow = &inlineChoice{label: "Sign-in", choices: flowChoices}
-	s.tenant = newTextField("Tenant", "common", s.checker("tenant", nil))
-	s.tenant.note = func() string {
-		return "Your directory's tenant ID or domain (contoso.onmicrosoft.com); empty: common, any tenant."
-	}
-	s.clientID = newTextField("Client ID", "the app's Application (client) ID", s.checker("client_id", nil))
-	s.deviceURL = newTextField("Device URL", "https://auth.example.com/device", s.checker("device_authorization_url", nil))
-	s.tokenURL = newTextField("Token URL", "https://auth.example.com/token", s.checker("token_url", nil))
-	s.scopes = newTextField("Scopes", "mail offline_access", s.checker("scopes", required("Type the scopes the mail server needs, separated by spaces.")))
-	s.secretKeep = &inlineChoice{label: "Client secret", choices: secretChoices}
-	s.secretKeep.check = func() string { return s.validation("client_secret") }
-	s.secretFile = newTextField("Secret file", "/etc/mailsetup/oauth-secret", s.checker("client_secret_file", checkAbsPath("Type the path of the file that holds the client secret.")))
-	s.secretEnv = newTextField("Variable", "MAILCONNECTOR_OAUTH_SECRET", s.checker("client_secret_env", checkEnvName))
-	s.secretCommand = newTextField("Command", "systemd-creds cat mail-oauth", s.checker("client_secret_command", required("Type the command that prints the client secret.")))
-	s.secretInline = newTextField("Secret", "", func(v string) string {
-		if v == "" && s.currentSecret == "" {
-			return "Type the client secret (its Value, not its ID)."
-		}
-		return ""
-	})
-	s.secretInline.input.EchoMode = textinput.EchoPassword
-	s.secretInline.input.EchoCharacter = '*'
-	s.tokenFile = newTextField("Token file", "", s.checker("token_file", checkAbsPath("Type where the sign-in is kept; the connector reads it too.")))
-	s.tokenFile.note = func() string { return "Written at sign-in, mode 0600; the connector reads it too." }
-	s.form = &form{fields: []field{s.provider, s.flow, s.tenant, s.clientID, s.deviceURL, s.tokenURL, s.scopes,
-		s.secretKeep, s.secretFile, s.secretEnv, s.secretCommand, s.secretInline, s.tokenFile}}
-	s.form.hidden = s.hidden
+func newOAuthScreen(c *common) *oauthScreen {
+	d := c.draft
+	s := &oauthScreen{provider: d.provider, flow: d.flow, secretKeep: d.secretKeep, tenant: d.tenant, clientID: d.clientID,
+		deviceURL: d.deviceURL, tokenURL: d.tokenURL, scopes: d.scopes, secretFile: d.secretFile, secretEnv: d.secretEnv,
+		secretCommand: d.secretCommand, secretInline: d.secretInline, tokenFile: d.tokenFile}
+	f := &form{fields: d.oauthFields}
+	f.hidden = func(i int) bool { return d.oauthInputHidden(f.fields[i]) }
+	s.formScreen = formScreen{c: c, id: scrOAuth, form: f}
 	return s
-}
-
-// checker checks a field with its own rule first, then with
-// config.Validate's message for incoming.oauth2.KEY.
-func (s *oauthScreen) checker(key string, own func(string) string) func(string) string {
-	return func(v string) string {
-		if p := callCheck(own, v); p != "" {
-			return p
-		}
-		return s.validation(key)
-	}
-}
-
-// validation is config.Validate's message for incoming.oauth2.KEY, or "".
-func (s *oauthScreen) validation(key string) string {
-	if !s.m.spa.oauth2() {
-		return ""
-	}
-	c := s.m.config()
-	_, err := c.Validate()
-	for _, e := range flattenErrors(err) {
-		var ve *config.ValidationError
-		if errors.As(e, &ve) && ve.Key == "incoming.oauth2."+key {
-			return ve.Message
-		}
-	}
-	return ""
 }
 
 // flattenErrors undoes errors.Join.
@@ -253,144 +199,37 @@ func flattenErrors(err error) []error {
 	return []error{err}
 }
 
-func (s *oauthScreen) clientCredentials() bool {
-	return s.provider.value() != config.ProviderGoogle && s.flow.value() == config.FlowClientCredentials
-}
-
-// secretShown: a client secret applies to client credentials, Google's and
-// custom apps, and a Microsoft app that already has one.
-func (s *oauthScreen) secretShown() bool {
-	return s.clientCredentials() || s.provider.value() != config.ProviderMicrosoft ||
-		s.base != nil && s.base.ClientSecretSource() != ""
-}
-
-func (s *oauthScreen) hidden(i int) bool {
-	prov := s.provider.value()
-	switch s.form.fields[i] {
-	case s.flow:
-		return prov == config.ProviderGoogle
-	case s.tenant:
-		return prov != config.ProviderMicrosoft
-	case s.deviceURL:
-		return prov != config.ProviderCustom || s.clientCredentials()
-	case s.tokenURL, s.scopes:
-		return prov != config.ProviderCustom
-	case s.secretKeep:
-		return !s.secretShown()
-	case s.secretFile:
-		return !s.secretShown() || s.secretKeep.value() != "client_secret_file"
-	case s.secretEnv:
-		return !s.secretShown() || s.secretKeep.value() != "client_secret_env"
-	case s.secretCommand:
-		return !s.secretShown() || s.secretKeep.value() != "client_secret_command"
-	case s.secretInline:
-		return !s.secretShown() || s.secretKeep.value() != "client_secret"
-	case s.tokenFile:
-		return s.clientCredentials()
-	}
-	return false
-}
-
-// load fills the fields from in's table, or with defaults for a new one.
-func (s *oauthScreen) load(in config.Incoming) {
-	s.base = nil
-	o := &config.OAuth2{Provider: suggestProvider(in.Server)}
-	if in.Auth == config.AuthOAuth2 && in.OAuth2 != nil {
-		s.base = in.OAuth2
-		o = in.OAuth2
-	}
-	s.provider.set(config.ProviderMicrosoft)
-	s.provider.set(o.Provider)
-	s.flow.set(o.EffectiveFlow())
-	s.tenant.setValue(o.Tenant)
-	s.clientID.setValue(o.ClientID)
-	s.deviceURL.setValue(o.DeviceAuthorizationURL)
-	s.tokenURL.setValue(o.TokenURL)
-	s.scopes.setValue(strings.Join(o.Scopes, " "))
-	s.secretKeep.set(secretSource(o))
-	s.secretFile.setValue(o.ClientSecretFile)
-	s.secretEnv.setValue(o.ClientSecretEnv)
-	s.secretCommand.setValue(o.ClientSecretCommand)
-	s.currentSecret = o.ClientSecret
-	s.secretInline.setValue("")
-	s.secretInline.input.Placeholder = ""
-	if o.ClientSecret != "" {
-		s.secretInline.input.Placeholder = "(unchanged)"
-	}
-	tf := o.TokenFile
-	if tf == "" {
-		tf = oauth.SuggestTokenFile(s.m.path)
-	}
-	s.tokenFile.setValue(tf)
-}
-
-// chosen is called when OAuth 2.0 is chosen: a new table follows the server.
-func (s *oauthScreen) chosen() {
-	if s.base == nil && s.clientID.value() == "" {
-		s.provider.set(suggestProvider(s.m.server.server.value()))
-	}
-}
-
-// apply sets in.OAuth2 from the fields when in signs in with OAuth 2.0.
-func (s *oauthScreen) apply(in *config.Incoming) {
-	if in.Auth != config.AuthOAuth2 {
-		in.OAuth2 = nil
-		return
-	}
-	v := oauthValues{
-		provider: s.provider.value(), flow: s.flow.value(), tenant: s.tenant.value(), clientID: s.clientID.value(),
-		deviceURL: s.deviceURL.value(), tokenURL: s.tokenURL.value(), scopes: strings.Fields(s.scopes.value()),
-		tokenFile: s.tokenFile.value(),
-	}
-	if s.secretShown() {
-		v.secretKey = s.secretKeep.value()
-		switch v.secretKey {
-		case "client_secret":
-			v.secret = s.secretInline.input.Value()
-			if v.secret == "" {
-				v.secret = s.currentSecret
-			}
-		case "client_secret_file":
-			v.secret = s.secretFile.value()
-		case "client_secret_env":
-			v.secret = s.secretEnv.value()
-		case "client_secret_command":
-			v.secret = s.secretCommand.value()
-		}
-	}
-	in.OAuth2 = buildOAuth2(s.base, v)
-}
-
 // key handles the OAuth 2.0 screen's keys: ctrl+s signs in now.
 func (s *oauthScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, signInKey) {
 		if bad, cmd := s.form.firstProblem(); bad {
 			return cmd
 		}
-		return s.m.startSignIn(scrOAuth)
+		s.c.request(signInMsg{from: scrOAuth})
+		return nil
 	}
-	return s.m.updateForm(s.form, msg)
+	return s.formScreen.key(msg)
 }
 
 func (s *oauthScreen) help() []key.Binding {
-	k := s.m.keys
+	k := s.c.keys
 	var bs []key.Binding
-	if _, ok := s.form.current().(*inlineChoice); ok && s.m.width >= 76 {
-		bs = append(bs, with(k.Up, lrArrows(s.m.st), "choose"))
+	if _, ok := s.form.current().(*inlineChoice); ok && s.c.width >= 76 {
+		bs = append(bs, with(k.Up, lrArrows(s.c.st), "choose"))
 	}
 	next, back := with(k.Next, "enter", "next"), with(k.Back, "esc", "back") // room for ctrl+s
-	if s.form.atLast() && s.m.fixReturn {
+	if s.form.atLast() && s.c.fixReturn {
 		next = with(next, "enter", "test again")
 	}
 	sign := signInKey
-	if s.clientCredentials() {
+	if s.c.draft.clientCredentials() {
 		sign = with(sign, "ctrl+s", "try the app")
 	}
 	return append(bs, next, back, sign, k.Quit)
 }
 
-func (s *oauthScreen) view(width int) page {
-	st := s.m.st
+func (s *oauthScreen) view(width, _ int) page {
+	st := s.c.st
 	var parts []string
 	for i, f := range s.form.fields {
 		if s.form.visible(i) {
@@ -398,7 +237,7 @@ func (s *oauthScreen) view(width int) page {
 		}
 	}
 	outro := "Press ctrl+s to sign in now; otherwise the sign-in comes before the connection test."
-	if s.clientCredentials() {
+	if s.c.draft.clientCredentials() {
 		outro = "Client credentials need no sign-in: the test fetches a token with the secret. " +
 			"A tenant admin must have registered the app in Exchange Online; the checklist shows if the test fails."
 	}
@@ -407,26 +246,6 @@ func (s *oauthScreen) view(width int) page {
 		main:  strings.Join(parts, "\n"),
 		outro: para(st.muted.Render(outro), width),
 	}
-}
-
-// oauthTarget is the screen and input of an incoming.oauth2 key (or
-// "oauth2", the table), or scrWelcome and nil.
-func (m *Model) oauthTarget(name string) (screenID, field) {
-	k, ok := strings.CutPrefix(strings.TrimPrefix(name, "incoming."), "oauth2")
-	if !ok || !m.spa.oauth2() {
-		return scrWelcome, nil
-	}
-	s := m.oauthScr
-	fields := map[string]field{
-		"": s.clientID, ".provider": s.provider, ".flow": s.flow, ".tenant": s.tenant, ".client_id": s.clientID,
-		".device_authorization_url": s.deviceURL, ".token_url": s.tokenURL, ".scopes": s.scopes,
-		".client_secret": s.secretKeep, ".client_secret_file": s.secretFile, ".client_secret_env": s.secretEnv,
-		".client_secret_command": s.secretCommand, ".token_file": s.tokenFile,
-	}
-	if f, ok := fields[k]; ok {
-		return scrOAuth, f
-	}
-	return scrOAuth, s.provider
 }
 
 // oauthFieldLabel names an incoming.oauth2 key for the user.
@@ -445,9 +264,3 @@ func oauthFieldLabel(name string) string {
 
 // signInAgainKey signs in again from the test screen after a failure.
 var signInAgainKey = key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sign in again"))
-
-// canSignInAgain: the test failed with OAuth 2.0 and a user's sign-in.
-func (m *Model) canSignInAgain() bool {
-	t := m.test
-	return m.spa.oauth2() && !m.oauthScr.clientCredentials() && !t.running && t.result != nil && !t.result.OK
-}

@@ -255,6 +255,7 @@ func TestOAuthStateMachine(t *testing.T) {
 // tokens), driving the model through Update; the test then runs with the
 // stored access token as its secret.
 func TestOAuthSignInWithProvider(t *testing.T) {
+	t.Parallel() // owns its servers and ports
 	p := oauthtest.Start(t, oauthtest.Options{Claims: map[string]any{"upn": "support@example.com"}})
 	p.ScriptDevice(oauthtest.AuthorizationPending, oauthtest.AuthorizationPending)
 	tokenFile := filepath.Join(t.TempDir(), "oauth2-token.json")

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/internal/shellquote"
 )
 
 // savedMsg is the outcome of config.Save.
@@ -22,7 +23,7 @@ type savedMsg struct{ err error }
 // config.Save (atomic, mode 0600). The done screen then shows the path and
 // the command to test it later.
 type reviewScreen struct {
-	m       *Model
+	c       *common
 	vp      viewport.Model
 	problem string // a setting that blocks saving
 	field   string // its key
@@ -32,16 +33,33 @@ type reviewScreen struct {
 	width   int    // the width content was last fitted to
 }
 
-func newReviewScreen(m *Model) *reviewScreen {
+func newReviewScreen(c *common) *reviewScreen {
 	vp := viewport.New()
 	vp.SoftWrap = true
-	return &reviewScreen{m: m, vp: vp}
+	return &reviewScreen{c: c, vp: vp}
+}
+
+func (r *reviewScreen) inputs() *form { return nil }
+func (r *reviewScreen) stop()         {}
+
+func (r *reviewScreen) enter(bool) tea.Cmd {
+	r.prepare()
+	return nil
+}
+
+// update shows why saving failed (the root moves on after a save).
+func (r *reviewScreen) update(msg tea.Msg) tea.Cmd {
+	if msg, ok := msg.(savedMsg); ok {
+		r.saving = false
+		r.err = msg.err
+	}
+	return nil
 }
 
 // prepare renders the file and the changes for the current settings.
 func (r *reviewScreen) prepare() {
-	st := r.m.st
-	c := r.m.config()
+	st := r.c.st
+	c := r.c.draft.config()
 	r.problem, r.field, r.err, r.saving = "", "", nil, false
 	if _, err := c.Validate(); err != nil {
 		res := settingResult(err)
@@ -58,7 +76,7 @@ func (r *reviewScreen) prepare() {
 	}
 
 	var b strings.Builder
-	s := r.m.start
+	s := r.c.start
 	switch {
 	case s.cfg != nil:
 		old := config.Redact(*s.cfg)
@@ -105,12 +123,12 @@ func fitComments(text string, width int) string {
 }
 
 func (r *reviewScreen) key(msg tea.KeyPressMsg) tea.Cmd {
-	k := r.m.keys
+	k := r.c.keys
 	switch {
 	case r.saving:
 		return nil
 	case key.Matches(msg, k.Esc, k.Back):
-		return r.m.goBack()
+		r.c.request(backMsg{})
 	case key.Matches(msg, k.Up):
 		r.vp.ScrollUp(1)
 	case key.Matches(msg, k.Down):
@@ -120,43 +138,32 @@ func (r *reviewScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.PageDown):
 		r.vp.PageDown()
 	case key.Matches(msg, k.Fix) && r.problem != "" && r.field != "":
-		return r.m.fix(r.field)
+		r.c.request(fixFieldMsg{field: r.field})
 	case key.Matches(msg, k.Save) && r.problem == "":
 		r.saving, r.err = true, nil
-		c := r.m.config()
-		path := r.m.path
+		c := r.c.draft.config()
+		path := r.c.path
 		return func() tea.Msg { return savedMsg{err: config.Save(path, &c, config.SaveOptions{})} }
 	}
 	return nil
 }
 
-// saved moves on to the done screen, or shows why saving failed.
-func (r *reviewScreen) saved(msg savedMsg) tea.Cmd {
-	r.saving = false
-	if msg.err != nil {
-		r.err = msg.err
-		return nil
-	}
-	r.m.saved = true
-	r.m.screen = scrDone
-	return nil
-}
-
 func (r *reviewScreen) help() []key.Binding {
-	k := r.m.keys
+	k := r.c.keys
 	var bs []key.Binding
 	if r.problem == "" {
 		bs = append(bs, k.Save)
 	} else if r.field != "" {
 		bs = append(bs, with(k.Fix, "f", "fix "+fieldLabel(r.field)))
 	}
-	return append(bs, with(k.Up, r.m.st.arrows, "scroll"), with(k.Back, "esc", "back"), k.Quit)
+	return append(bs, with(k.Up, r.c.st.arrows, "scroll"), with(k.Back, "esc", "back"), k.Quit)
 }
 
 func (r *reviewScreen) view(width, height int) page {
-	st := r.m.st
+	height-- // a line of room under the content
+	st := r.c.st
 	var top []string
-	if t := r.m.test.result; t == nil || !t.OK {
+	if t := r.c.lastTest; t == nil || !t.OK {
 		top = append(top, para(st.warnLine("The connection test did not pass; you may save anyway."), width))
 	}
 	if r.problem != "" {
@@ -169,7 +176,7 @@ func (r *reviewScreen) view(width, height int) page {
 	case r.err != nil:
 		bottom = append(bottom, para(st.errLine(saveErrorText(r.err)), width))
 	case r.problem == "":
-		bottom = append(bottom, para("Press enter to save to "+st.code.Render(r.m.path)+".", width))
+		bottom = append(bottom, para("Press enter to save to "+st.code.Render(r.c.path)+".", width))
 	}
 	head := strings.Join(top, "\n")
 	foot := strings.Join(bottom, "\n")
@@ -198,23 +205,29 @@ func saveErrorText(err error) string {
 	return "Not saved: " + err.Error()
 }
 
-func (r *reviewScreen) doneView(width int) page {
-	st := r.m.st
-	cmd := fmt.Sprintf("mailsetup test --config %s", shellQuote(r.m.path))
+// doneScreen shows the path saved to and the command to test it later.
+type doneScreen struct{ c *common }
+
+func (s *doneScreen) inputs() *form          { return nil }
+func (s *doneScreen) stop()                  {}
+func (s *doneScreen) enter(bool) tea.Cmd     { return nil }
+func (s *doneScreen) update(tea.Msg) tea.Cmd { return nil }
+func (s *doneScreen) help() []key.Binding    { return []key.Binding{s.c.keys.Done} }
+
+func (s *doneScreen) key(msg tea.KeyPressMsg) tea.Cmd {
+	if key.Matches(msg, s.c.keys.Done) {
+		return tea.Quit
+	}
+	return nil
+}
+
+func (s *doneScreen) view(width, _ int) page {
+	st := s.c.st
+	cmd := fmt.Sprintf("mailsetup test --config %s", shellquote.Quote(s.c.path))
 	// Long paths wrap (mid-word if need be) rather than run off the screen.
-	main := para(st.ok.Render(st.iconOK+" Saved ")+st.code.Render(r.m.path), width) + "\n\n" +
+	main := para(st.ok.Render(st.iconOK+" Saved ")+st.code.Render(s.c.path), width) + "\n\n" +
 		para("Test the connection again at any time with:", width) + "\n\n" +
 		indentBlock(para(st.code.Render(cmd), width-4), "    ") + "\n\n" +
 		para(st.muted.Render("Press enter to quit."), width)
 	return page{main: main}
-}
-
-// shellQuote quotes a path for a shell when it needs it.
-func shellQuote(s string) string {
-	if s != "" && !strings.ContainsFunc(s, func(r rune) bool {
-		return !(r == '/' || r == '.' || r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
-	}) {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -30,6 +30,7 @@ func rigStart(srv *mailtest.Server) start {
 // TestRigFolderBrowser runs the folder browser with the real
 // mailconn.ListFolders against Dovecot with either separator.
 func TestRigFolderBrowser(t *testing.T) {
+	t.Parallel() // owns its servers and ports
 	for _, sep := range []rune{'/', '.'} {
 		t.Run(fmt.Sprintf("separator %c", sep), func(t *testing.T) {
 			srv := mailtest.Start(t, mailtest.Options{Separator: sep})
@@ -75,6 +76,7 @@ func TestRigFolderBrowser(t *testing.T) {
 // TestRigDetect runs Detect with the real mailconn.ProbeHost against the
 // rig's listeners (on their test ports).
 func TestRigDetect(t *testing.T) {
+	t.Parallel() // owns its servers and ports
 	srv := mailtest.Start(t, mailtest.Options{})
 	h := newHarness(t, rigStart(srv), nil)
 	h.m.probeFn = func(ctx context.Context, host string, o mailconn.DiscoverOptions, report func(mailconn.ProbeResult)) ([]mailconn.ProbeResult, error) {

@@ -1,12 +1,3 @@
-// Package tui is the setup wizard of mailsetup: a Bubble Tea v2 state
-// machine whose screens are the numbered steps of the Mail Connector's help
-// page (account type, server and port, mailbox, user name and password, SPA,
-// secure connection, certificates, connection test, review and save), and a
-// plain line-by-line mode with the same steps for pipes, dumb terminals and
-// screen readers (see lines.go).
-//
-// Nothing is written before the user saves on the last screen; the config
-// is then written with config.Save.
 package tui
 
 import (
@@ -16,12 +7,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strings"
 
 	tea "charm.land/bubbletea/v2"
-	"golang.org/x/term"
 
 	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/internal/terminal"
 	"github.com/mailsetup/mailsetup/mailconn"
 )
 
@@ -108,34 +98,11 @@ type environment struct {
 // profile from the same environment (NO_COLOR included) and downsamples.
 
 func detectEnv(env []string) environment {
-	get := func(k string) string {
-		for i := len(env) - 1; i >= 0; i-- {
-			if v, ok := strings.CutPrefix(env[i], k+"="); ok {
-				return v
-			}
-		}
-		return ""
-	}
-	locale := get("LC_ALL")
-	if locale == "" {
-		locale = get("LC_CTYPE")
-	}
-	if locale == "" {
-		locale = get("LANG")
-	}
-	l := strings.ToLower(locale)
-	utf8 := strings.Contains(l, "utf-8") || strings.Contains(l, "utf8")
-	term := get("TERM")
-	return environment{
-		ascii: !utf8 || term == "dumb",
-		dumb:  term == "dumb",
-	}
+	ti := terminal.Detect(nil, env)
+	return environment{ascii: !ti.UTF8, dumb: ti.Dumb}
 }
 
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
+func isTerminal(r io.Reader) bool { return terminal.IsTerminal(r) }
 
 // start is what the wizard starts from: the config on disk, or the reason it
 // could not be used.

@@ -12,10 +12,19 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 )
 
-// toTest are the keys from the welcome screen to the test screen for a new
-// IMAP account; "type:" types text.
-var toTest = []string{"enter", "enter", "type:mail.example.com", "enter", "enter", "ctrl+u", "type:INBOX/Support", "enter",
-	"type:support@example.com", "enter", "enter", "type:s3cret", "enter", "enter", "enter", "enter", "enter", "enter", "enter"}
+// Named key scripts for a new IMAP account, screen by screen; "type:"
+// types text. Each script goes from the welcome screen to the screen it
+// names.
+var (
+	keysToAccount = []string{"enter"}
+	keysToServer  = keys(keysToAccount, []string{"enter"})
+	keysToMailbox = keys(keysToServer, []string{"type:mail.example.com", "enter", "enter"})
+	keysToCreds   = keys(keysToMailbox, []string{"ctrl+u", "type:INBOX/Support", "enter"})
+	keysToSPA     = keys(keysToCreds, []string{"type:support@example.com", "enter", "enter", "type:s3cret", "enter"})
+	keysToSecure  = keys(keysToSPA, []string{"enter"})
+	keysToCerts   = keys(keysToSecure, []string{"enter"})
+	toTest        = keys(keysToCerts, repeat("enter", 4)) // past the four certificate fields
+)
 
 func repeat(k string, n int) []string {
 	out := make([]string, n)
@@ -60,10 +69,10 @@ func TestScreens(t *testing.T) {
 		{name: "credentials", keys: []string{"enter", "enter", "type:mail.example.com", "enter", "enter", "enter", "type:support@example.com", "tab", "tab", "type:pw"}},
 		{name: "credentials_unchanged", start: existing(), keys: []string{"enter", "enter", "enter", "enter", "enter"}},
 		{name: "credentials_command", keys: []string{"enter", "enter", "type:mail.example.com", "enter", "enter", "enter", "type:alice", "tab", "4", "tab", "type:pass show mail"}},
-		{name: "spa", keys: keys(toTest[:13], []string{"2"})},
-		{name: "security_none", keys: keys(toTest[:14], []string{"1"})},
-		{name: "security_if_available", keys: keys(toTest[:14], []string{"2"})},
-		{name: "certs", keys: keys(toTest[:15], []string{"space", "tab", "type:etc/ca.pem"})},
+		{name: "spa", keys: keys(keysToSPA, []string{"2"})},
+		{name: "security_none", keys: keys(keysToSecure, []string{"1"})},
+		{name: "security_if_available", keys: keys(keysToSecure, []string{"2"})},
+		{name: "certs", keys: keys(keysToCerts, []string{"space", "tab", "type:etc/ca.pem"})},
 		{name: "test_passed", keys: toTest, waitFor: "Connection test passed"},
 		{name: "test_failed", keys: toTest, runs: []scriptRun{wrongPasswordRun()}, waitFor: "Press f to fix"},
 		{name: "test_failed_ascii", keys: toTest, runs: []scriptRun{wrongPasswordRun()}, ascii: true, waitFor: "Press f to fix"},

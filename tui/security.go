@@ -8,9 +8,8 @@ import (
 // the help page's meaning, and a warning on None and "STARTTLS, if
 // available".
 type securityScreen struct {
-	m    *Model
+	formScreen
 	mode *choiceField
-	form *form
 }
 
 // securityMeaning is the help page's sentence for each option.
@@ -43,18 +42,14 @@ var securityChoices = []choice{
 	{value: config.SecurityTLS, label: securityLabel[config.SecurityTLS], short: "SSL/TLS from the start, or no connection"},
 }
 
-func newSecurityScreen(m *Model) *securityScreen {
-	s := &securityScreen{m: m}
-	s.mode = &choiceField{choices: securityChoices}
-	s.form = &form{fields: []field{s.mode}}
+func newSecurityScreen(c *common) *securityScreen {
+	s := &securityScreen{mode: c.draft.security}
+	s.formScreen = formScreen{c: c, id: scrSecurity, form: &form{fields: []field{s.mode}}}
 	return s
 }
 
-func (s *securityScreen) load(in config.Incoming)   { s.mode.set(in.Security) }
-func (s *securityScreen) apply(in *config.Incoming) { in.Security = s.mode.value() }
-
-func (s *securityScreen) view(width int) page {
-	st := s.m.st
+func (s *securityScreen) view(width, _ int) page {
+	st := s.c.st
 	v := s.mode.value()
 	main := s.form.view(st, width) + "\n\n" + para(st.muted.Render(securityLabel[v]+": "+securityMeaning[v]), width)
 	if w := securityWarning[v]; w != "" {

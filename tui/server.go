@@ -7,6 +7,9 @@ import (
 	"strings"
 	"unicode"
 
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/mailsetup/mailsetup/config"
 )
 
@@ -14,49 +17,28 @@ import (
 // empty and shows the default for the protocol and security as long as the
 // user has not typed a port, so it follows later changes of either.
 type serverScreen struct {
-	m        *Model
+	formScreen
 	server   *textField
 	port     *textField
-	form     *form
 	detect   *detectPanel
 	detected *detected // what Detect filled in last
 }
 
-func newServerScreen(m *Model) *serverScreen {
-	s := &serverScreen{m: m, detect: newDetectPanel(m)}
-	s.server = newTextField("Server name", "mail.example.com", checkServer)
-	s.port = newTextField("Port", "", checkPort)
-	for _, f := range []*textField{s.server, s.port} {
-		f.input.KeyMap.DeleteCharacterForward.SetKeys("delete") // ctrl+d is Detect
-	}
-	s.port.note = func() string {
-		in := m.incoming()
-		if s.port.value() == "" {
-			return fmt.Sprintf("Empty: the default, %d for %s. Type a port only if your server uses another one.",
-				config.DefaultPort(in.Protocol, in.Security), protocolSecurityName(in.Protocol, in.Security))
-		}
-		return ""
-	}
-	s.form = &form{fields: []field{s.server, s.port}}
+func newServerScreen(c *common) *serverScreen {
+	s := &serverScreen{server: c.draft.server, port: c.draft.port}
+	s.formScreen = formScreen{c: c, id: scrServer, form: &form{fields: []field{s.server, s.port}}}
+	s.detect = newDetectPanel(c, s)
 	return s
 }
 
-func (s *serverScreen) load(in config.Incoming) {
-	s.server.setValue(in.Server)
-	if in.Port != 0 && in.Port != config.DefaultPort(in.Protocol, in.Security) {
-		s.port.setValue(strconv.Itoa(in.Port))
-	} else {
-		s.port.setValue("")
-	}
-}
+func (s *serverScreen) stop()                      { s.detect.close() }
+func (s *serverScreen) update(msg tea.Msg) tea.Cmd { return s.detect.update(msg) }
 
-// apply sets server and port; an empty port field means the default.
-func (s *serverScreen) apply(in *config.Incoming) {
-	in.Server = s.server.value()
-	in.Port = 0
-	if p, err := strconv.Atoi(s.port.value()); err == nil && checkPort(s.port.value()) == "" {
-		in.Port = p
+func (s *serverScreen) help() []key.Binding {
+	if s.detect.isOpen() {
+		return s.detect.help()
 	}
+	return s.formHelp(s.c.keys.Detect)
 }
 
 // finishPort writes the default port out when the user typed none: called
@@ -67,13 +49,16 @@ func finishPort(in *config.Incoming) {
 	}
 }
 
-func (s *serverScreen) view(width int) page {
-	in := s.m.incoming()
+func (s *serverScreen) view(width, height int) page {
+	if s.detect.isOpen() {
+		return s.detect.view(width, height-1)
+	}
+	in := s.c.draft.incoming()
 	s.port.input.Placeholder = strconv.Itoa(config.DefaultPort(in.Protocol, in.Security))
 	p := page{
 		intro: para("Type the name of your incoming mail server. If it uses a non-default port, type the port too.", width),
-		main:  s.form.view(s.m.st, width),
-		outro: para(s.m.st.muted.Render("Not sure of the port or the security? Press ctrl+d to detect what the server offers."), width),
+		main:  s.form.view(s.c.st, width),
+		outro: para(s.c.st.muted.Render("Not sure of the port or the security? Press ctrl+d to detect what the server offers."), width),
 	}
 	if n := s.detectedNote(width); n != "" {
 		p.outro = n

@@ -9,16 +9,14 @@ import (
 	tea "charm.land/bubbletea/v2"
 )
 
-// readOne is a wait function that returns the next value, or false when
-// the channel is closed.
-func readOne(ch <-chan any) tea.Cmd {
-	return func() tea.Msg {
-		v, ok := <-ch
-		if !ok {
-			return false
-		}
-		return v
+// value is the value a stream command read, or false when the channel
+// was closed.
+func value(cmd tea.Cmd) any {
+	m := cmd().(streamMsg)
+	if m.closed {
+		return false
 	}
+	return m.v
 }
 
 // waitWithGuard runs bg.wait, failing the test if it hangs.
@@ -39,13 +37,13 @@ func TestStartStream(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		var ended atomic.Bool
-		cmd := startStream(ctx, &bg, 0, func(send func(any)) {
+		cmd := startStream(ctx, &bg, 0, scrTest, 1, func(send func(any)) {
 			send("started")
 			<-ctx.Done()
 			send("after the cancel") // nobody reads it: must not block
 			ended.Store(true)
-		}, readOne)
-		if msg := cmd(); msg != "started" {
+		})
+		if msg := value(cmd); msg != "started" {
 			t.Fatalf("first message = %v, want %q", msg, "started")
 		}
 		cancel()
@@ -58,11 +56,11 @@ func TestStartStream(t *testing.T) {
 		var bg background
 		waitWithGuard(t, &bg)
 		var started atomic.Bool
-		cmd := startStream(context.Background(), &bg, 1, func(send func(any)) {
+		cmd := startStream(context.Background(), &bg, 1, scrTest, 1, func(send func(any)) {
 			started.Store(true)
 			send("late")
-		}, readOne)
-		if msg := cmd(); msg != false {
+		})
+		if msg := value(cmd); msg != false {
 			t.Fatalf("message = %v, want the closed channel (false)", msg)
 		}
 		if started.Load() {

@@ -18,32 +18,22 @@ import (
 	"github.com/mailsetup/mailsetup/mailconn"
 )
 
-// Messages of a running test. Each carries the run it belongs to, so that
-// the events of a cancelled run are drained and ignored.
-type (
-	testEventMsg struct {
-		run int
-		ev  mailconn.Event
-		ch  <-chan any
-	}
-	testDoneMsg struct {
-		run int
-		res mailconn.Result
-		ch  <-chan any
-	}
-	testClosedMsg   struct{ run int }
-	traceWrittenMsg struct {
-		path string
-		err  error
-	}
-)
+// traceWrittenMsg is the outcome of writing the trace file.
+type traceWrittenMsg struct {
+	path string
+	err  error
+}
+
+// signInNeeded is what a test run sends instead of a result when it found
+// no usable OAuth 2.0 sign-in.
+type signInNeeded struct{ reason string }
 
 // testScreen (step 8) runs the connection test and shows each step the
 // moment mailconn reports it. Esc cancels a running test; after a failure
 // the hint is shown with a key that jumps to the screen of the field at
 // fault; "t" writes the redacted protocol trace to a file.
 type testScreen struct {
-	m       *Model
+	c       *common
 	run     int
 	running bool
 	cancel  context.CancelFunc
@@ -57,32 +47,42 @@ type testScreen struct {
 	follow  bool // keep the newest line in view
 }
 
-func newTestScreen(m *Model) *testScreen {
-	return &testScreen{m: m, spinner: m.st.spinnerModel()}
+func newTestScreen(c *common) *testScreen {
+	return &testScreen{c: c, spinner: c.st.spinnerModel()}
 }
 
-// startTest validates the config and starts the test in the background.
-func (m *Model) startTest() tea.Cmd {
-	t := m.test
+func (t *testScreen) inputs() *form        { return nil }
+func (t *testScreen) stop()                { t.cancelRun() }
+func (t *testScreen) enter(_ bool) tea.Cmd { return t.start() }
+
+// start validates the config and starts the test in the background.
+func (t *testScreen) start() tea.Cmd {
+	c := t.c
 	t.cancelRun()
 	t.run++
-	t.steps, t.result, t.traced, t.offset, t.follow = nil, nil, "", 0, true
-	c := m.config()
-	in := c.Incoming
+	t.steps, t.traced, t.offset, t.follow = nil, "", 0, true
+	t.setResult(nil)
+	cfg := c.draft.config()
+	in := cfg.Incoming
 	t.target = fmt.Sprintf("%s://%s:%d", in.Protocol, in.Server, in.Port)
-	if _, err := c.Validate(); err != nil {
+	if _, err := cfg.Validate(); err != nil {
 		r := safeResult(settingResult(err))
-		t.result = &r
+		t.setResult(&r)
 		return nil
 	}
-	ctx, cancel := context.WithCancel(m.ctx)
+	ctx, cancel := context.WithCancel(c.ctx)
 	t.cancel, t.running = cancel, true
 	tr := &traceBuffer{}
 	t.trace = tr
-	run, fn, od, path := t.run, m.testFn, m.oauth, m.path
-	begin := startStream(ctx, &m.bg, 16, func(send func(any)) { runTest(ctx, fn, od, path, in, tr, send) },
-		func(ch <-chan any) tea.Cmd { return waitTest(run, ch) })
+	fn, od, path := c.testFn, c.oauth, c.path
+	begin := startStream(ctx, &c.bg, 16, scrTest, t.run, func(send func(any)) { runTest(ctx, fn, od, path, in, tr, send) })
 	return tea.Batch(begin, t.spinner.Tick)
+}
+
+// setResult records the outcome, for this screen and the review's.
+func (t *testScreen) setResult(r *mailconn.Result) {
+	t.result = r
+	t.c.lastTest = r
 }
 
 // runTest resolves the password (or gets the OAuth 2.0 token) and runs the
@@ -94,7 +94,7 @@ func runTest(ctx context.Context, fn testFunc, od oauthDeps, path string, in con
 		token, failed, signIn := fetchToken(ctx, od, path, in, report)
 		switch {
 		case signIn != nil:
-			send(signInNeededMsg{reason: signIn.Reason})
+			send(signInNeeded{reason: signIn.Reason})
 			return
 		case failed != nil:
 			send(*failed)
@@ -111,26 +111,6 @@ func runTest(ctx context.Context, fn testFunc, od oauthDeps, path string, in con
 	}
 	res := fn(ctx, in, mailconn.Options{Secret: secret, Trace: tr}, report)
 	send(oauthResult(in, res))
-}
-
-// waitTest reads the next event or result of a run.
-func waitTest(run int, ch <-chan any) tea.Cmd {
-	return func() tea.Msg {
-		v, ok := <-ch
-		if !ok {
-			return testClosedMsg{run: run}
-		}
-		switch v := v.(type) {
-		case mailconn.Event:
-			return testEventMsg{run: run, ev: v, ch: ch}
-		case mailconn.Result:
-			return testDoneMsg{run: run, res: v, ch: ch}
-		case signInNeededMsg:
-			v.run = run
-			return v
-		}
-		return testClosedMsg{run: run}
-	}
 }
 
 // settingResult turns a validation error into a failed result that points
@@ -165,26 +145,39 @@ func (t *testScreen) cancelRun() {
 	}
 	if t.running {
 		t.running = false
-		t.result = &mailconn.Result{Canceled: true, Error: "cancelled"}
+		t.setResult(&mailconn.Result{Canceled: true, Error: "cancelled"})
 	}
 }
 
 func (t *testScreen) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case testEventMsg:
-		if msg.run == t.run && t.running {
-			t.record(msg.ev)
+	case streamMsg:
+		if msg.owner != scrTest {
+			return nil
 		}
-		return waitTest(msg.run, msg.ch)
-	case testDoneMsg:
 		if msg.run == t.run && t.running {
-			t.running = false
-			res := safeResult(msg.res)
-			t.result = &res
-			t.cancel()
-			t.cancel = nil
+			switch v := msg.v.(type) {
+			case mailconn.Event:
+				t.record(v)
+			case mailconn.Result:
+				t.running = false
+				res := safeResult(v)
+				t.setResult(&res)
+				t.cancel()
+				t.cancel = nil
+			case signInNeeded: // the sign-in comes first; it runs the test again
+				t.running = false
+				t.cancel()
+				t.cancel = nil
+				t.c.request(signInMsg{from: scrTest, reason: v.reason})
+			}
 		}
-		return waitTest(msg.run, msg.ch) // until the channel closes
+		return msg.next() // until the channel closes
+	case testAfterSignInMsg:
+		for _, ev := range msg.first {
+			t.record(ev)
+		}
+		return nil
 	case spinner.TickMsg:
 		if !t.running {
 			return nil
@@ -194,9 +187,9 @@ func (t *testScreen) update(msg tea.Msg) tea.Cmd {
 		return cmd
 	case traceWrittenMsg:
 		if msg.err != nil {
-			t.traced = t.m.st.errLine("Cannot write the trace: " + msg.err.Error())
+			t.traced = t.c.st.errLine("Cannot write the trace: " + msg.err.Error())
 		} else {
-			t.traced = t.m.st.ok.Render(t.m.st.iconOK) + " Trace written to " + msg.path
+			t.traced = t.c.st.ok.Render(t.c.st.iconOK) + " Trace written to " + msg.path
 		}
 	}
 	return nil
@@ -221,14 +214,17 @@ func (t *testScreen) fixField() string {
 	if t.running || t.result == nil || t.result.OK || t.result.Canceled {
 		return ""
 	}
-	if scr, _ := t.m.fieldTarget(t.result.Field); scr == scrWelcome {
-		return ""
-	}
-	return t.result.Field
+	return t.c.draft.editable(t.result.Field)
+}
+
+// canSignInAgain: the test failed with OAuth 2.0 and a user's sign-in.
+func (t *testScreen) canSignInAgain() bool {
+	d := t.c.draft
+	return d.oauth2() && !d.clientCredentials() && !t.running && t.result != nil && !t.result.OK
 }
 
 func (t *testScreen) key(msg tea.KeyPressMsg) tea.Cmd {
-	k := t.m.keys
+	k := t.c.keys
 	switch {
 	case key.Matches(msg, k.Up):
 		t.scroll(-1)
@@ -251,23 +247,23 @@ func (t *testScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, k.Esc, k.Back):
-		return t.m.goBack()
+		t.c.request(backMsg{})
 	case key.Matches(msg, k.Fix) && t.fixField() != "":
-		return t.m.fix(t.fixField())
+		t.c.request(fixFieldMsg{field: t.fixField()})
 	case key.Matches(msg, k.BrowseTest) && t.fixField() == mailconn.FieldMailbox:
-		cmd := t.m.fix(mailconn.FieldMailbox) // choosing a folder and going on tests again
-		return tea.Batch(cmd, t.m.mailbox.browser.open())
+		t.c.request(fixFieldMsg{field: mailconn.FieldMailbox, browse: true}) // choosing a folder and going on tests again
 	case key.Matches(msg, k.Retry):
-		return t.m.startTest()
-	case key.Matches(msg, signInAgainKey) && t.m.canSignInAgain():
-		return t.m.startSignIn(scrTest)
+		return t.start()
+	case key.Matches(msg, signInAgainKey) && t.canSignInAgain():
+		t.c.request(signInMsg{from: scrTest})
 	case key.Matches(msg, k.Trace) && t.trace != nil:
-		return writeTraceCmd(t.m.path, t.target, t.trace.Bytes())
+		return writeTraceCmd(t.c.path, t.target, t.trace.Bytes())
 	case key.Matches(msg, k.Continue):
 		if t.passed() {
-			return t.m.goTo(scrReview, false)
+			t.c.request(goToMsg{to: scrReview})
+			return nil
 		}
-		t.m.confirm = confirmFailedTest
+		t.c.request(confirmMsg{kind: confirmFailedTest, question: t.failedQuestion()})
 	}
 	return nil
 }
@@ -285,8 +281,8 @@ func (t *testScreen) failedQuestion() string {
 }
 
 func (t *testScreen) help() []key.Binding {
-	k := t.m.keys
-	scroll := with(k.Up, t.m.st.arrows, "scroll")
+	k := t.c.keys
+	scroll := with(k.Up, t.c.st.arrows, "scroll")
 	if t.running {
 		return []key.Binding{k.Cancel, scroll, k.Quit}
 	}
@@ -302,7 +298,7 @@ func (t *testScreen) help() []key.Binding {
 		cont = with(cont, "enter", "save anyway")
 	}
 	bs = append(bs, cont, k.Retry)
-	if t.m.canSignInAgain() {
+	if t.canSignInAgain() {
 		bs = append(bs, signInAgainKey)
 	}
 	if t.trace != nil {
@@ -315,8 +311,9 @@ func (t *testScreen) help() []key.Binding {
 }
 
 func (t *testScreen) view(width, height int) page {
-	st := t.m.st
-	in := t.m.config().Incoming
+	height-- // a line of room under the content
+	st := t.c.st
+	in := t.c.draft.config().Incoming
 	head := fmt.Sprintf("%s %s:%d, %s, as %s", protocolName(in.Protocol), in.Server, in.Port,
 		securityLabel[in.Security], orDash(in.Username))
 	result := t.resultView(width)
@@ -347,7 +344,7 @@ func (t *testScreen) view(width, height int) page {
 // logLines are the step lines: one per step, with the detail and hint of
 // a warning or failure wrapped under it.
 func (t *testScreen) logLines(width int) []string {
-	st := t.m.st
+	st := t.c.st
 	titleW := 0
 	for _, ev := range t.steps {
 		titleW = max(titleW, lipgloss.Width(ev.Title))
@@ -394,7 +391,7 @@ func (t *testScreen) logLines(width int) []string {
 
 // resultView is the outcome under the log.
 func (t *testScreen) resultView(width int) string {
-	st := t.m.st
+	st := t.c.st
 	r := t.result
 	if r == nil {
 		return ""
@@ -422,7 +419,7 @@ func (t *testScreen) resultView(width int) string {
 			parts = append(parts, indentBlock(para(r.Hint, width-2), "  "))
 		}
 		if f := t.fixField(); f != "" {
-			scr, _ := t.m.fieldTarget(f)
+			scr, _ := t.c.draft.target(f)
 			msg := fmt.Sprintf("Press f to fix the %s on the %s screen.", fieldLabel(f), screenTitles[scr])
 			if f == mailconn.FieldMailbox {
 				msg = "Press f to fix the mailbox, or b to choose from the server's folders."

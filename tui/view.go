@@ -44,7 +44,7 @@ func (m *Model) render() string {
 	rule := m.st.rule.Render(strings.Repeat(m.st.ruleChar, min(w, maxWidth)))
 
 	bodyH := h - 4 // header, rule, status, help
-	lines := m.body(cw, bodyH).fit(bodyH)
+	lines := m.screens[m.screen].view(cw, bodyH).fit(bodyH)
 	if len(lines) > bodyH {
 		lines = append(lines[:bodyH-1], m.st.muted.Render(m.st.ellipsis))
 	}
@@ -103,7 +103,7 @@ func (m *Model) statusLine(width int) string {
 	case confirmDiscard:
 		s = m.st.warnText.Render("Discard changes? [y/N]")
 	case confirmFailedTest:
-		s = m.st.warnText.Render(m.test.failedQuestion())
+		s = m.st.warnText.Render(m.question)
 	}
 	if lipgloss.Width(s) > width {
 		s = lipgloss.NewStyle().MaxWidth(width).Render(s)
@@ -114,93 +114,11 @@ func (m *Model) statusLine(width int) string {
 	return " " + s
 }
 
-// body is the screen's content under the header.
-func (m *Model) body(width, height int) page {
-	switch m.screen {
-	case scrWelcome:
-		return m.welcome.view(width)
-	case scrAccount:
-		return m.account.view(width)
-	case scrServer:
-		if m.server.detect.isOpen() {
-			return m.server.detect.view(width, height-1)
-		}
-		return m.server.view(width)
-	case scrMailbox:
-		if m.mailbox.browser.isOpen() {
-			return m.mailbox.browser.view(width, height-1)
-		}
-		return m.mailbox.view(width)
-	case scrCredentials:
-		return m.creds.view(width)
-	case scrSPA:
-		return m.spa.view(width)
-	case scrSecurity:
-		return m.security.view(width)
-	case scrCerts:
-		return m.certs.view(width)
-	case scrTest:
-		return m.test.view(width, height-1)
-	case scrReview:
-		return m.review.view(width, height-1)
-	case scrDone:
-		return m.review.doneView(width)
-	case scrOAuth:
-		return m.oauthScr.view(width)
-	case scrSignIn:
-		return m.signIn.view(width)
-	}
-	return page{}
-}
-
 // helpBindings are the keys that work now.
 func (m *Model) helpBindings() []key.Binding {
 	k := m.keys
 	if m.confirm != confirmNone {
 		return []key.Binding{k.Yes, with(k.No, "n/enter", "no")}
 	}
-	switch m.screen {
-	case scrWelcome:
-		return m.welcome.help()
-	case scrTest:
-		return m.test.help()
-	case scrReview:
-		return m.review.help()
-	case scrDone:
-		return []key.Binding{k.Done}
-	case scrOAuth:
-		return m.oauthScr.help()
-	case scrSignIn:
-		return m.signIn.help()
-	case scrMailbox:
-		if m.mailbox.browser.isOpen() {
-			return m.mailbox.browser.help()
-		}
-	case scrServer:
-		if m.server.detect.isOpen() {
-			return m.server.detect.help()
-		}
-	}
-	f := m.formOf(m.screen)
-	var bs []key.Binding
-	switch m.screen {
-	case scrMailbox: // the offer under the field names ctrl+y itself
-		bs = append(bs, k.Browse)
-	case scrServer:
-		bs = append(bs, k.Detect)
-	}
-	switch f.current().(type) {
-	case *choiceField:
-		bs = append(bs, k.Up)
-	case *checkField:
-		bs = append(bs, k.Toggle)
-	}
-	next, back := k.Next, k.Back
-	if m.width < 76 { // keep the whole line on a narrow terminal
-		next, back = with(next, "enter", "next"), with(back, "esc", "back")
-	}
-	if f.atLast() && m.fixReturn {
-		next = with(next, "enter", "test again")
-	}
-	return append(bs, next, back, k.Quit)
+	return m.screens[m.screen].help()
 }

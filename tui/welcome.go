@@ -22,13 +22,13 @@ const (
 // that cannot be loaded is reported with its line and column; the wizard
 // then starts from defaults and leaves the file alone until save.
 type welcomeScreen struct {
-	m      *Model
+	c      *common
 	choice *choiceField // nil when there is nothing to edit
 }
 
-func newWelcomeScreen(m *Model) *welcomeScreen {
-	w := &welcomeScreen{m: m}
-	if m.start.cfg != nil {
+func newWelcomeScreen(c *common) *welcomeScreen {
+	w := &welcomeScreen{c: c}
+	if c.start.cfg != nil {
 		w.choice = &choiceField{choices: []choice{
 			{value: startEdit, label: "Edit the existing settings", short: ""},
 			{value: startNew, label: "Start anew from the defaults", short: ""},
@@ -37,14 +37,20 @@ func newWelcomeScreen(m *Model) *welcomeScreen {
 	return w
 }
 
-func (w *welcomeScreen) update(msg tea.KeyPressMsg) tea.Cmd {
-	k := w.m.keys
+func (w *welcomeScreen) inputs() *form          { return nil }
+func (w *welcomeScreen) stop()                  {}
+func (w *welcomeScreen) enter(bool) tea.Cmd     { return nil }
+func (w *welcomeScreen) update(tea.Msg) tea.Cmd { return nil }
+
+func (w *welcomeScreen) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := w.c.keys
 	switch {
 	case key.Matches(msg, k.Start):
 		if w.choice != nil && w.choice.value() == startNew {
-			w.m.load(config.Default().Incoming)
+			w.c.draft.load(config.Default().Incoming)
 		}
-		return w.m.goTo(scrAccount, false)
+		w.c.request(goToMsg{to: scrAccount})
+		return nil
 	case w.choice != nil:
 		return w.choice.update(msg)
 	}
@@ -52,22 +58,22 @@ func (w *welcomeScreen) update(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (w *welcomeScreen) help() []key.Binding {
-	k := w.m.keys
+	k := w.c.keys
 	if w.choice != nil {
 		return []key.Binding{k.Up, k.Start, k.Quit}
 	}
 	return []key.Binding{k.Start, k.Quit}
 }
 
-func (w *welcomeScreen) view(width int) page {
-	st := w.m.st
-	s := w.m.start
+func (w *welcomeScreen) view(width, _ int) page {
+	st := w.c.st
+	s := w.c.start
 	intro := para("This wizard sets up where the Mail Connector picks up incoming mail: "+
 		"the account type (POP3 or IMAP4), server and port, mailbox, user name and password, "+
 		"Secure Password Authentication, and the secure connection. It tests the connection "+
 		"and shows the file before saving. Nothing is written until you save.", width)
 	var b strings.Builder
-	b.WriteString(labelCell(st, "Config file", false) + st.code.Render(w.m.path) + "\n")
+	b.WriteString(labelCell(st, "Config file", false) + st.code.Render(w.c.path) + "\n")
 	var state string
 	switch {
 	case s.cfg != nil && s.permErr == nil:

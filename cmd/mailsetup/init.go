@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/internal/shellquote"
 )
 
 // initFlags are the flags of `mailsetup init` that do not map to a config key.
@@ -187,15 +188,8 @@ func configArg(g *globals) string {
 	return " --config " + shellQuote(g.configPath)
 }
 
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == ':' || r == '@' ||
-			(r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9'))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+// shellQuote is shellquote.Quote (the one quoting for the whole program).
+func shellQuote(s string) string { return shellquote.Quote(s) }
 
 // readSecret reads the whole of r and trims one trailing newline.
 func readSecret(r io.Reader) (string, error) {

@@ -1,10 +1,7 @@
-// Command mailsetup sets up and tests the incoming mail server (POP3 or
-// IMAP4) of a help-desk Mail Connector: a terminal wizard, and commands for
-// scripts (init, test, show, discover, oauth2 login, check).
-//
 // This file holds the root command, the global flags and the one place where
 // errors become exit codes: 0 success, 1 the connection test failed, 2 usage
 // or config error, 130 interrupted; check uses the Monitoring Plugins' 0-3.
+
 package main
 
 import (

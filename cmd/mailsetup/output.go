@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/colorprofile"
-	"golang.org/x/term"
 
+	"github.com/mailsetup/mailsetup/internal/terminal"
 	"github.com/mailsetup/mailsetup/mailconn"
 )
 
@@ -22,38 +21,11 @@ type termInfo struct {
 	color bool
 }
 
-// detectTerm looks at w and the environment (TERM, NO_COLOR, LC_ALL, LC_CTYPE, LANG).
+// detectTerm looks at w and the environment (TERM, NO_COLOR, LC_ALL,
+// LC_CTYPE, LANG) the way the wizard does: package terminal.
 func detectTerm(w io.Writer, env []string) termInfo {
-	get := func(k string) string {
-		for i := len(env) - 1; i >= 0; i-- {
-			if v, ok := strings.CutPrefix(env[i], k+"="); ok {
-				return v
-			}
-		}
-		return ""
-	}
-	tty := false
-	if f, ok := w.(*os.File); ok {
-		tty = term.IsTerminal(int(f.Fd()))
-	}
-	dumb := get("TERM") == "dumb"
-	return termInfo{
-		tty:   tty && !dumb,
-		utf8:  !dumb && localeIsUTF8(get("LC_ALL"), get("LC_CTYPE"), get("LANG")),
-		color: tty && !dumb && get("NO_COLOR") == "",
-	}
-}
-
-// localeIsUTF8 applies POSIX precedence: the first of LC_ALL, LC_CTYPE, LANG
-// that is set decides.
-func localeIsUTF8(lcAll, lcCtype, lang string) bool {
-	for _, v := range []string{lcAll, lcCtype, lang} {
-		if v != "" {
-			v = strings.ToLower(v)
-			return strings.Contains(v, "utf-8") || strings.Contains(v, "utf8")
-		}
-	}
-	return false
+	ti := terminal.Detect(w, env)
+	return termInfo{tty: ti.TTY, utf8: ti.UTF8, color: ti.Color}
 }
 
 // stepPrinter renders the connection test's events as text or JSON lines.

@@ -29,10 +29,11 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/mailsetup/mailsetup/internal/shellquote"
 )
 
 // defaultHTTPTimeout bounds each request to the provider when
@@ -88,10 +89,5 @@ func LoginCommand(configPath string) string {
 	return "mailsetup oauth2 login --config " + shellQuote(configPath)
 }
 
-// shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@%+=,") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+// shellQuote is shellquote.Quote (the one quoting for the whole program).
+func shellQuote(s string) string { return shellquote.Quote(s) }
