@@ -6,8 +6,12 @@ package shellquote
 import "strings"
 
 // Quote returns s unchanged when every character is safe in a POSIX shell
-// word (letters, digits and / . _ - + , : @ % =), else s in single quotes,
-// with each ' written as '\”. The empty string is ”.
+// word (letters, digits and / . _ - + , : @ % =); otherwise s in single
+// quotes, each single quote in it closed, escaped and reopened:
+//
+//	it's  →  'it'\''s'
+//
+// The empty string comes back as a pair of single quotes.
 func Quote(s string) string {
 	if s != "" && !strings.ContainsFunc(s, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+,:@%=", r))

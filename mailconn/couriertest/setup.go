@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"github.com/mailsetup/mailsetup/internal/shellquote"
 	"os"
 	"os/exec"
 	"os/user"
@@ -178,7 +179,7 @@ LOGGEROPTS=""
 // environment as Courier's init scripts give it.
 func (s *Server) listenersScript(b install) string {
 	var sb strings.Builder
-	q := nsrig.ShellQuote
+	q := shellquote.Quote
 	for _, l := range s.listeners() {
 		env := []string{"LD_LIBRARY_PATH=$R/usr/lib", "PATH=/usr/bin:/bin",
 			"COURIERTLS=$R/usr/bin/couriertls", "TLS_CERTFILE=/etc/courier/server.pem",

@@ -220,7 +220,3 @@ func RemoveAll(dir string) {
 	}
 }
 
-// ShellQuote quotes s for sh.
-func ShellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
