@@ -79,6 +79,28 @@ func (e *AuthError) Error() string {
 
 func (e *AuthError) Unwrap() error { return ErrAuthFailed }
 
+// TLSRequiredError means the server refuses passwords before TLS on this
+// plain-text connection. It wraps ErrLoginDisabled. Signal is what the
+// server said, in its protocol's own words: IMAP "LOGINDISABLED" or
+// "XTLSREQUIRED" (GNU Mailutils), RFC 5530 "PRIVACYREQUIRED", POP3
+// "XTLSREQUIRED", or a refusal's text such as "TLS required to log in.".
+type TLSRequiredError struct {
+	Protocol string // "IMAP" or "POP3"
+	Signal   string
+	// Refused is true when the server refused a command (its reply is
+	// Signal), false when its capabilities said so and nothing was sent.
+	Refused bool
+}
+
+func (e *TLSRequiredError) Error() string {
+	if e.Refused {
+		return fmt.Sprintf("the %s server refuses sign-in before TLS: %s", e.Protocol, e.Signal)
+	}
+	return fmt.Sprintf("the %s server refuses sign-in before TLS (%s)", e.Protocol, e.Signal)
+}
+
+func (e *TLSRequiredError) Unwrap() error { return ErrLoginDisabled }
+
 // MechanismNotOfferedError means the server does not offer the
 // authentication mechanism that auth asks for.
 type MechanismNotOfferedError struct {

@@ -51,6 +51,7 @@ func classify(id StepID, err error, in *config.Incoming, ci connInfo) failure {
 		timeout  *TimeoutError
 		srvErr   *ServerError
 		pwChar   *PasswordCharError
+		tlsReq   *TLSRequiredError
 		tlsPlain = isTLSToPlainPort(err)
 	)
 	switch {
@@ -109,9 +110,10 @@ func classify(id StepID, err error, in *config.Incoming, ci connInfo) failure {
 		f.short, f.field = "STARTTLS failed", FieldSecurity
 		f.hint = fmt.Sprintf("The server offered STARTTLS but it failed, so no credentials were sent: use security = tls (port %d), or ask the server's admin.",
 			config.DefaultPort(in.Protocol, config.SecurityTLS))
+	case errors.As(err, &tlsReq):
+		f.short, f.field, f.hint = tlsReq.Signal, FieldSecurity, tlsRequiredHint
 	case errors.Is(err, ErrLoginDisabled):
-		f.short, f.field = "LOGINDISABLED", FieldSecurity
-		f.hint = "The server refuses passwords before STARTTLS: choose security starttls or tls."
+		f.short, f.field, f.hint = "sign-in refused before TLS", FieldSecurity, tlsRequiredHint
 	case errors.As(err, &mechErr):
 		f.short, f.field = mechErr.Want+" not offered", FieldAuth
 		f.hint = mechHint(mechErr, in)
@@ -157,6 +159,10 @@ func classify(id StepID, err error, in *config.Incoming, ci connInfo) failure {
 	}
 	return f
 }
+
+// tlsRequiredHint is the hint for a server that refuses sign-in before
+// TLS (LOGINDISABLED, XTLSREQUIRED, PRIVACYREQUIRED, "TLS required").
+const tlsRequiredHint = "This server requires TLS before sign-in; choose STARTTLS or SSL/TLS (security = starttls or tls)."
 
 // isClosed reports whether the server closed (or reset) the connection.
 func isClosed(err error) bool {
@@ -268,8 +274,7 @@ func classifyAuth(f failure, e *AuthError, in *config.Incoming) failure {
 		f.hint = "The password has expired: change it on the server, then enter the new one."
 		return f
 	case "PRIVACYREQUIRED":
-		f.field = FieldSecurity
-		f.hint = "The server wants an encrypted connection for sign-in: choose security starttls or tls."
+		f.field, f.hint = FieldSecurity, tlsRequiredHint
 		return f
 	}
 	switch in.Auth {

@@ -61,6 +61,7 @@ func cleanProbe(r *ProbeResult) {
 	r.Candidate.Host = safetext.Clean(r.Candidate.Host)
 	r.Candidate.Source = safetext.Clean(r.Candidate.Source)
 	r.Greeting = safetext.Clean(r.Greeting)
+	r.LoginDisabledBy = safetext.Clean(r.LoginDisabledBy)
 	cleanTLSInfo(r.TLS)
 	r.CertificateError = safetext.Clean(r.CertificateError)
 	cleanStrings(r.Capabilities)

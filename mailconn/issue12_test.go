@@ -1,0 +1,143 @@
+package mailconn_test
+
+// Issue 12, "Found" items 1–3, against every real server of the rig where
+// the behaviour exists: Courier, GNU Mailutils, Dovecot (and Cyrus).
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/mailconn"
+	"github.com/mailsetup/mailsetup/mailconn/couriertest"
+	"github.com/mailsetup/mailsetup/mailconn/mailtest"
+	"github.com/mailsetup/mailsetup/mailconn/mailutilstest"
+)
+
+// requiresTLSHint is the hint issue 12 asks for when a server refuses
+// passwords before TLS.
+const requiresTLSHint = "requires TLS before sign-in"
+
+// issue12Rigs are the servers of the issue 12 tests, each started once.
+type issue12Rigs struct {
+	co *couriertest.Server
+	mu *mailutilstest.Server
+	dv *mailtest.Server
+}
+
+func startIssue12Rigs(t *testing.T) issue12Rigs {
+	return issue12Rigs{co: couriertest.Start(t), mu: mailutilstest.Start(t), dv: mailtest.Start(t, mailtest.Options{})}
+}
+
+func (g issue12Rigs) courier(protocol, security string, port int) config.Incoming {
+	return config.Incoming{Protocol: protocol, Server: g.co.Host, Port: port, Username: mailtest.Alice.Name,
+		Auth: config.AuthPassword, Security: security, RejectInvalidCertificates: true, CAFile: g.co.CAFile}
+}
+
+func (g issue12Rigs) mailutils(protocol, security string, port int) config.Incoming {
+	return config.Incoming{Protocol: protocol, Server: g.mu.Host, Port: port, Username: mailtest.Alice.Name,
+		Auth: config.AuthPassword, Security: security, RejectInvalidCertificates: true, CAFile: g.mu.CAFile}
+}
+
+func (g issue12Rigs) dovecot(protocol, security string, port int) config.Incoming {
+	return incoming(g.dv, protocol, security, port, mailtest.Alice)
+}
+
+// TestIssue12TLSRequired (item 1): a TLS-required server with security =
+// "none" is a security problem, not a wrong password, in each protocol's
+// own words.
+func TestIssue12TLSRequired(t *testing.T) {
+	t.Parallel()
+	g := startIssue12Rigs(t)
+	a := mailtest.Alice
+	tests := []struct {
+		name    string
+		in      config.Incoming
+		errWant string // in Result.Error: the server's own word
+		errNot  string
+		noSend  bool // the capabilities said it: no credentials sent
+	}{
+		// Courier POP3_TLS_REQUIRED lists USER, then answers "-ERR TLS
+		// required to log in." (was: field password).
+		{"courier pop3", g.courier(config.ProtocolPOP3, config.SecurityNone, g.co.POP3TLSRequired), "TLS required", "LOGINDISABLED", false},
+		// Courier IMAP_TLS_REQUIRED announces LOGINDISABLED.
+		{"courier imap", g.courier(config.ProtocolIMAP, config.SecurityNone, g.co.IMAPTLSRequired), "LOGINDISABLED", "", true},
+		// Mailutils IMAP announces XTLSREQUIRED and answers LOGIN "NO LOGIN
+		// Command disabled" (was: field password, after sending LOGIN).
+		{"mailutils imap", g.mailutils(config.ProtocolIMAP, config.SecurityNone, g.mu.IMAPTLSRequired), "XTLSREQUIRED", "", true},
+		// Mailutils POP3 announces XTLSREQUIRED and no USER (was: field
+		// security but the error an IMAP word, "LOGINDISABLED").
+		{"mailutils pop3", g.mailutils(config.ProtocolPOP3, config.SecurityNone, g.mu.POP3TLSRequired), "XTLSREQUIRED", "LOGINDISABLED", true},
+		// Dovecot refusing plaintext auth to a remote client: IMAP
+		// LOGINDISABLED, POP3 hides USER and SASL until STLS.
+		{"dovecot imap", g.dovecot(config.ProtocolIMAP, config.SecurityNone, g.dv.IMAPRemote), "LOGINDISABLED", "", true},
+		{"dovecot pop3", g.dovecot(config.ProtocolPOP3, config.SecurityNone, g.dv.POP3Remote), "STLS", "LOGINDISABLED", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := runTest(t, tc.in, opts(a))
+			res := r.res
+			if res.OK || res.FailedStep != mailconn.StepAuthenticate || res.Field != mailconn.FieldSecurity ||
+				!strings.Contains(res.Hint, requiresTLSHint) {
+				t.Fatalf("got %s/%s %q %q, want authenticate/security with %q\n%s",
+					res.FailedStep, res.Field, res.Error, res.Hint, requiresTLSHint, r.dump())
+			}
+			if !strings.Contains(res.Error, tc.errWant) || (tc.errNot != "" && strings.Contains(res.Error, tc.errNot)) {
+				t.Fatalf("error %q: want the protocol's own words %q, not %q\n%s", res.Error, tc.errWant, tc.errNot, r.dump())
+			}
+			if tc.noSend && (strings.Contains(r.trace, "C: T1 LOGIN") || strings.Contains(r.trace, "C: PASS") ||
+				strings.Contains(r.trace, "AUTHENTICATE")) {
+				t.Fatalf("credentials sent although the capabilities refuse them:\n%s", r.trace)
+			}
+			checkNoSecret(t, r, a.Name, a.Password)
+		})
+	}
+}
+
+// TestIssue12DiscoverTLSRequired (item 1): discover lists no password
+// mechanism as usable in plain text on a TLS-required port, and says why
+// in the server's words.
+func TestIssue12DiscoverTLSRequired(t *testing.T) {
+	t.Parallel()
+	g := startIssue12Rigs(t)
+	tests := []struct {
+		cand mailconn.ProbeCandidate
+		note string
+	}{
+		{mailconn.ProbeCandidate{Host: g.mu.Host, Protocol: config.ProtocolIMAP, Port: g.mu.IMAPTLSRequired, Security: config.SecurityNone}, "XTLSREQUIRED"},
+		{mailconn.ProbeCandidate{Host: g.mu.Host, Protocol: config.ProtocolPOP3, Port: g.mu.POP3TLSRequired, Security: config.SecurityNone}, "XTLSREQUIRED"},
+		{mailconn.ProbeCandidate{Host: g.co.Host, Protocol: config.ProtocolPOP3, Port: g.co.POP3TLSRequired, Security: config.SecurityNone}, "TLS required to log in."},
+		{mailconn.ProbeCandidate{Host: g.co.Host, Protocol: config.ProtocolIMAP, Port: g.co.IMAPTLSRequired, Security: config.SecurityNone}, "LOGINDISABLED"},
+		{mailconn.ProbeCandidate{Host: g.dv.Host, Protocol: config.ProtocolIMAP, Port: g.dv.IMAPRemote, Security: config.SecurityNone}, "LOGINDISABLED"},
+	}
+	cands := make([]mailconn.ProbeCandidate, len(tests))
+	for i, tc := range tests {
+		cands[i] = tc.cand
+	}
+	res, err := mailconn.ProbeCandidates(context.Background(), cands, mailconn.DiscoverOptions{Timeout: testTimeout}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != len(tests) {
+		t.Fatalf("%d results for %d candidates", len(res), len(tests))
+	}
+	for i, r := range res {
+		tc := tests[i]
+		if r.Candidate.Port != tc.cand.Port {
+			t.Fatalf("result %d is for port %d, want %d", i, r.Candidate.Port, tc.cand.Port)
+		}
+		if !r.Answered || slices.Contains(r.Mechanisms, "LOGIN") || slices.Contains(r.Mechanisms, "USER") ||
+			slices.Contains(r.Mechanisms, "PLAIN") || !r.StartTLSOffered || !r.LoginDisabled {
+			t.Errorf("%s:%d: mechanisms %v, login disabled %v (%q), STARTTLS %v: want no usable password mechanism in plain text",
+				r.Candidate.Protocol, r.Candidate.Port, r.Mechanisms, r.LoginDisabled, r.LoginDisabledBy, r.StartTLSOffered)
+		}
+		notes := r.Notes()
+		if !slices.Contains(notes, tc.note) || !slices.Contains(notes, "STARTTLS offered") ||
+			!strings.Contains(r.MechanismsText(), tc.note+"; STARTTLS offered") {
+			t.Errorf("%s:%d: notes %q, text %q: want %q and STARTTLS offered", r.Candidate.Protocol, r.Candidate.Port, notes, r.MechanismsText(), tc.note)
+		}
+	}
+}
