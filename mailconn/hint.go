@@ -23,6 +23,7 @@ var (
 // failure is a classified error: what the step event and the result say.
 type failure struct {
 	short    string // Result.Error: "connection refused", "AUTHENTICATIONFAILED"
+	message  string // Result.Message: a sentence for people; "" → derived by finish
 	detail   string // the step's detail: the whole error
 	hint     string // one sentence naming the fix
 	field    string // the config key at fault
@@ -38,6 +39,14 @@ type connInfo struct {
 // classify turns a step's error into a hint and the field at fault, by the
 // error's type (never by its text).
 func classify(id StepID, err error, in *config.Incoming, ci connInfo) failure {
+	f := classifyErr(id, err, in, ci)
+	if f.message == "" {
+		f.message = defaultMessage(f)
+	}
+	return f
+}
+
+func classifyErr(id StepID, err error, in *config.Incoming, ci connInfo) failure {
 	f := failure{detail: err.Error()}
 	proto := protoName(in.Protocol)
 	port := in.EffectivePort()
@@ -112,13 +121,16 @@ func classify(id StepID, err error, in *config.Incoming, ci connInfo) failure {
 			config.DefaultPort(in.Protocol, config.SecurityTLS))
 	case errors.As(err, &tlsReq):
 		f.short, f.field, f.hint = tlsReq.Signal, FieldSecurity, tlsRequiredHint
+		f.message = tlsRequiredMessage(tlsReq)
 	case errors.Is(err, ErrLoginDisabled):
 		f.short, f.field, f.hint = "sign-in refused before TLS", FieldSecurity, tlsRequiredHint
 	case errors.As(err, &mechErr):
 		f.short, f.field = mechErr.Want+" not offered", FieldAuth
 		f.hint = mechHint(mechErr, in)
+		f.message = sentence("The server does not offer " + mechErr.Want)
 	case errors.Is(err, ErrInUse):
 		f.short, f.field = "IN-USE", FieldUsername
+		f.message = sentence(upperFirst(err.Error()))
 		f.hint = "Another client (often the running Mail Connector) holds the mailbox lock: stop it, or wait until it is done, and test again."
 	case errors.As(err, &authErr):
 		f = classifyAuth(f, authErr, in)
@@ -136,6 +148,7 @@ func classify(id StepID, err error, in *config.Incoming, ci connInfo) failure {
 	case errors.As(err, &folder):
 		f.short, f.field = folderShort(folder), FieldMailbox
 		f.hint = folderHint(folder)
+		f.message = sentence(upperFirst(folder.Error()))
 	case errors.Is(err, ErrGreetingRejected):
 		f.short, f.field = "greeting refused", FieldServer
 		f.hint = "The server refused the session at once: it may be overloaded or block this address; try again later or ask its admin."
@@ -145,6 +158,7 @@ func classify(id StepID, err error, in *config.Incoming, ci connInfo) failure {
 		f = classifyClosed(f, id, in, ci)
 	case errors.As(err, &srvErr):
 		f.short, f.field = srvErr.Command+" refused", FieldServer
+		f.message = serverSaid("The server refused "+srvErr.Command, srvErr.Text)
 		f.hint = "The server refused a command the test needs: see the detail, or ask the server's admin."
 	case id == StepTLS || id == StepStartTLS:
 		f.short, f.field = "TLS handshake failed", FieldSecurity
@@ -252,6 +266,7 @@ func classifyGarbage(f failure, id StepID, err error, in *config.Incoming, ci co
 }
 
 func classifyAuth(f failure, e *AuthError, in *config.Incoming) failure {
+	f.message = serverSaid("The server refused the sign-in ("+e.Mechanism+")", e.Text)
 	f.short = e.Code
 	if f.short == "" {
 		f.short = e.Text

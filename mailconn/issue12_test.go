@@ -12,6 +12,7 @@ import (
 	"github.com/mailsetup/mailsetup/config"
 	"github.com/mailsetup/mailsetup/mailconn"
 	"github.com/mailsetup/mailsetup/mailconn/couriertest"
+	"github.com/mailsetup/mailsetup/mailconn/cyrustest"
 	"github.com/mailsetup/mailsetup/mailconn/mailtest"
 	"github.com/mailsetup/mailsetup/mailconn/mailutilstest"
 )
@@ -139,5 +140,52 @@ func TestIssue12DiscoverTLSRequired(t *testing.T) {
 			!strings.Contains(r.MechanismsText(), tc.note+"; STARTTLS offered") {
 			t.Errorf("%s:%d: notes %q, text %q: want %q and STARTTLS offered", r.Candidate.Protocol, r.Candidate.Port, notes, r.MechanismsText(), tc.note)
 		}
+	}
+}
+
+// TestIssue12Sentences (item 2): a failed result speaks in a sentence for
+// people (Message, with the server's own text where it says more) and
+// keeps the protocol's code in Error, on every server of the rig.
+func TestIssue12Sentences(t *testing.T) {
+	t.Parallel()
+	g := startIssue12Rigs(t)
+	cy := cyrustest.Start(t)
+	a := mailtest.Alice
+	missing := func(in config.Incoming, name string) config.Incoming { in.Mailbox = name; return in }
+	tests := []struct {
+		name   string
+		in     config.Incoming
+		secret string
+		field  string
+		says   string // in Message: the server's text or the sentence's gist
+	}{
+		// Mailutils POP3: "-ERR [AUTH] Bad login" gave error "AUTH" alone.
+		{"mailutils pop3 wrong password", g.mailutils(config.ProtocolPOP3, config.SecurityTLS, g.mu.POP3S), "wrong", mailconn.FieldPassword, "refused the sign-in"},
+		{"mailutils imap wrong password", g.mailutils(config.ProtocolIMAP, config.SecurityTLS, g.mu.IMAPS), "wrong", mailconn.FieldPassword, "refused the sign-in"},
+		{"mailutils imap missing folder", missing(g.mailutils(config.ProtocolIMAP, config.SecurityTLS, g.mu.IMAPS), "Nowhere"), a.Password, mailconn.FieldMailbox, `Cannot open folder "Nowhere"`},
+		{"courier pop3 wrong password", g.courier(config.ProtocolPOP3, config.SecurityTLS, g.co.POP3S), "wrong", mailconn.FieldPassword, "refused the sign-in"},
+		{"courier imap missing folder", missing(g.courier(config.ProtocolIMAP, config.SecurityTLS, g.co.IMAPS), "INBOX.Nowhere"), a.Password, mailconn.FieldMailbox, `Cannot open folder "INBOX.Nowhere"`},
+		{"courier imap tls required", g.courier(config.ProtocolIMAP, config.SecurityNone, g.co.IMAPTLSRequired), a.Password, mailconn.FieldSecurity, "announces LOGINDISABLED"},
+		// Dovecot: "[AUTHENTICATIONFAILED] Authentication failed." and
+		// "[NONEXISTENT] Mailbox doesn't exist".
+		{"dovecot imap wrong password", g.dovecot(config.ProtocolIMAP, config.SecurityTLS, g.dv.IMAPS), "wrong", mailconn.FieldPassword, "Authentication failed"},
+		{"dovecot pop3 wrong password", g.dovecot(config.ProtocolPOP3, config.SecurityTLS, g.dv.POP3S), "wrong", mailconn.FieldPassword, "refused the sign-in"},
+		{"dovecot imap missing folder", missing(g.dovecot(config.ProtocolIMAP, config.SecurityTLS, g.dv.IMAPS), "Nowhere"), a.Password, mailconn.FieldMailbox, `Cannot open folder "Nowhere"`},
+		{"cyrus imap wrong password", cyrusIncoming(cy, config.ProtocolIMAP, config.SecurityStartTLS, config.AuthPassword, cy.User), "wrong", mailconn.FieldPassword, "refused the sign-in"},
+		{"cyrus pop3 wrong password", cyrusIncoming(cy, config.ProtocolPOP3, config.SecurityStartTLS, config.AuthPassword, cy.User), "wrong", mailconn.FieldPassword, "refused the sign-in"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := runTest(t, tc.in, mailconn.Options{Secret: tc.secret, Timeout: testTimeout})
+			res := r.res
+			m := res.Message
+			if res.OK || res.Field != tc.field || res.Error == "" || m == "" || m == res.Error || !strings.Contains(m, " ") ||
+				!(strings.HasSuffix(m, ".") || strings.HasSuffix(m, `."`)) || !strings.Contains(m, tc.says) || res.Sentence() != m {
+				t.Fatalf("got field %q error %q message %q, want a sentence with %q in message and the code in error\n%s",
+					res.Field, res.Error, m, tc.says, r.dump())
+			}
+			checkNoSecret(t, r, "", tc.secret)
+		})
 	}
 }

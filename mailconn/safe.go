@@ -25,6 +25,7 @@ func cleanEvent(e *Event) {
 func cleanResult(r *Result) {
 	r.Field = safetext.Clean(r.Field)
 	r.Error = safetext.Clean(r.Error)
+	r.Message = safetext.Clean(r.Message)
 	r.Hint = safetext.CleanLines(r.Hint)
 }
 

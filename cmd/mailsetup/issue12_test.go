@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/mailconn/mailtest"
 	"github.com/mailsetup/mailsetup/mailconn/mailutilstest"
 )
 
@@ -48,5 +50,52 @@ func TestDiscoverJSONNotesTLSRequired(t *testing.T) {
 	_, text, _ := cli(t, "", "discover", mu.Host, "--ports", ports, "--ca-file", mu.CAFile, "--timeout", "20s")
 	if flat := strings.Join(strings.Fields(text), " "); strings.Count(flat, "none; XTLSREQUIRED; STARTTLS offered") != 2 {
 		t.Errorf("text table lacks the note:\n%s", text)
+	}
+}
+
+// TestTestCommandSentence (issue 12 item 2): the human summary of
+// `mailsetup test` ends in a sentence, never a bare code such as AUTH, and
+// `test --json`'s result line keeps the code in error and adds the
+// sentence as message. GNU Mailutils' POP3 answers a wrong password with
+// "-ERR [AUTH] Bad login".
+func TestTestCommandSentence(t *testing.T) {
+	t.Parallel()
+	mu := mailutilstest.Start(t)
+	c := config.Default()
+	c.Incoming.Protocol = config.ProtocolPOP3
+	c.Incoming.Server = mu.Host
+	c.Incoming.Port = mu.POP3S
+	c.Incoming.Security = config.SecurityTLS
+	c.Incoming.Username = mailtest.Alice.Name
+	c.Incoming.Password = "Wrong-Pa55word"
+	c.Incoming.CAFile = mu.CAFile
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := config.Save(path, &c, config.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, errs := cli(t, "", "test", "--config", path)
+	if code != exitTestFailed {
+		t.Fatalf("exit %d, want 1\n%s\n%s", code, out, errs)
+	}
+	summary := ""
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "Connection test failed at step authenticate") {
+			summary = l
+		}
+	}
+	if !strings.Contains(summary, `The server refused the sign-in (USER/PASS): the server answered "Bad login".`) ||
+		strings.HasSuffix(strings.TrimSpace(summary), ": AUTH") {
+		t.Errorf("summary %q: want the sentence, not the code\n%s", summary, out)
+	}
+
+	code, jout, _ := cli(t, "", "test", "--json", "--config", path)
+	if code != exitTestFailed {
+		t.Fatalf("--json: exit %d", code)
+	}
+	_, res := checkJSONLines(t, jout)
+	msg, _ := res["message"].(string)
+	if res["error"] != "AUTH" || res["field"] != "password" || !strings.Contains(msg, "Bad login") || !strings.HasSuffix(msg, ".") {
+		t.Errorf("result %v: want error AUTH and a sentence in message", res)
 	}
 }
