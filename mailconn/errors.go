@@ -3,6 +3,7 @@ package mailconn
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -114,9 +115,20 @@ type MechanismNotOfferedError struct {
 func (e *MechanismNotOfferedError) Error() string {
 	offered := "nothing"
 	if len(e.Offered) > 0 {
-		offered = strings.Join(e.Offered, " ")
+		offered = strings.Join(uniqueUpper(e.Offered), " ")
 	}
 	return fmt.Sprintf("the server does not offer %s; it offers %s", e.Want, offered)
+}
+
+// uniqueUpper is s upper-cased, each name once, in order.
+func uniqueUpper(s []string) []string {
+	var out []string
+	for _, m := range s {
+		if m = strings.ToUpper(m); !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // FolderError means the folder cannot be opened. Suggestions holds the close

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -303,23 +304,52 @@ func classifyAuth(f failure, e *AuthError, in *config.Incoming) failure {
 }
 
 func mechHint(e *MechanismNotOfferedError, in *config.Incoming) string {
-	offered := "nothing"
-	if len(e.Offered) > 0 {
-		offered = strings.Join(e.Offered, " ")
-	}
+	offered := offeredText(e.Offered)
 	var s string
 	switch in.Auth {
 	case config.AuthSPA:
-		s = "The server does not offer SPA (NTLM); it offers " + offered + ": turn SPA off (auth = password)"
+		s = "The server does not offer SPA (NTLM); " + offered + ": turn SPA off (auth = password)"
 	case config.AuthOAuth2:
-		s = "The server does not offer OAuth 2.0 (XOAUTH2 or OAUTHBEARER); it offers " + offered + ": use auth = password"
+		s = "The server does not offer OAuth 2.0 (XOAUTH2 or OAUTHBEARER); " + offered + ": use auth = password"
 	default:
-		s = "The server does not offer " + e.Want + "; it offers " + offered + ": choose another auth"
+		s = "The server does not offer " + e.Want + "; " + offered + ": choose another auth"
 	}
 	if e.LaterAfterTLS {
 		s += ", or use security = starttls (it may offer more after STARTTLS)"
 	}
 	return s + "."
+}
+
+// usableMechs are the sign-in mechanisms mailsetup can use, the only ones
+// a hint names: a server may list a dozen (GNU Mailutils lists 16, GSSAPI
+// twice) that no auth setting would pick.
+var usableMechs = []string{mechPlain, mechLogin, "USER", mechNTLM, mechXOAUTH2, mechOAUTHBEARER}
+
+// offeredText says what the server offers that mailsetup can use, each
+// mechanism once: "it offers PLAIN LOGIN", or "it offers nothing
+// mailsetup can use (GSSAPI SCRAM-SHA-256)".
+func offeredText(offered []string) string {
+	var use, other []string
+	for _, m := range offered {
+		m = strings.ToUpper(m)
+		switch {
+		case slices.Contains(usableMechs, m):
+			if !slices.Contains(use, m) {
+				use = append(use, m)
+			}
+		case !slices.Contains(other, m):
+			other = append(other, m)
+		}
+	}
+	switch {
+	case len(use) > 0:
+		return "it offers " + strings.Join(use, " ")
+	case len(other) == 0:
+		return "it offers nothing"
+	case len(other) > 4:
+		other = append(other[:4:4], "…")
+	}
+	return "it offers nothing mailsetup can use (" + strings.Join(other, " ") + ")"
 }
 
 func folderShort(e *FolderError) string {
@@ -336,7 +366,9 @@ func folderHint(e *FolderError) string {
 	} else {
 		fmt.Fprintf(&b, "No folder %q", e.Name)
 	}
-	if e.Separator != 0 && isSeparatorSwap(e.Name, e.Suggestions, e.Separator) {
+	if d, ok := decodeModifiedUTF7(e.Name); ok {
+		fmt.Fprintf(&b, " (that is %q in IMAP's wire encoding; write the name as it reads)", d)
+	} else if e.Separator != 0 && isSeparatorSwap(e.Name, e.Suggestions, e.Separator) {
 		fmt.Fprintf(&b, "; this server uses %q as separator", string(e.Separator))
 	}
 	if len(e.Suggestions) == 0 {

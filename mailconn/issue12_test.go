@@ -189,3 +189,78 @@ func TestIssue12Sentences(t *testing.T) {
 		})
 	}
 }
+
+// TestIssue12Folders (item 3): a folder typed in modified UTF-7, as logs
+// show it, gets the name it encodes as suggestion; a case-only mismatch
+// gets its suggestion without a separator hint when the separator is
+// right. On Courier ("."), Mailutils ("/", top level) and Dovecot ("/").
+func TestIssue12Folders(t *testing.T) {
+	t.Parallel()
+	g := startIssue12Rigs(t)
+	a := mailtest.Alice
+	tests := []struct {
+		name, mailbox string
+		in            config.Incoming
+		want          string // quoted in the hint
+		sepHint       bool   // the hint names the separator
+	}{
+		{"courier modified UTF-7", "INBOX.K&APw-che", g.courier(config.ProtocolIMAP, config.SecurityTLS, g.co.IMAPS), "INBOX.Küche", false},
+		{"mailutils modified UTF-7", "K&APw-che", g.mailutils(config.ProtocolIMAP, config.SecurityTLS, g.mu.IMAPS), "Küche", false},
+		{"dovecot modified UTF-7", "INBOX/Best&AOQ-tigungen", g.dovecot(config.ProtocolIMAP, config.SecurityTLS, g.dv.IMAPS), "INBOX/Bestätigungen", false},
+		{"courier case only", "inbox.support", g.courier(config.ProtocolIMAP, config.SecurityTLS, g.co.IMAPS), "INBOX.Support", false},
+		{"mailutils case only", "support", g.mailutils(config.ProtocolIMAP, config.SecurityTLS, g.mu.IMAPS), "Support", false},
+		{"dovecot case only", "INBOX/support", g.dovecot(config.ProtocolIMAP, config.SecurityTLS, g.dv.IMAPS), "INBOX/Support", false},
+		// A real separator swap still says so.
+		{"courier separator and case", "inbox/support", g.courier(config.ProtocolIMAP, config.SecurityTLS, g.co.IMAPS), "INBOX.Support", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			in := tc.in
+			in.Mailbox = tc.mailbox
+			r := runTest(t, in, opts(a))
+			h := r.res.Hint
+			if r.res.Field != mailconn.FieldMailbox || !strings.Contains(h, `did you mean "`+tc.want+`"`) ||
+				strings.Contains(h, "separator") != tc.sepHint ||
+				strings.Contains(tc.mailbox, "&") != strings.Contains(h, `that is "`+tc.want+`" in IMAP's wire encoding`) {
+				t.Fatalf("hint %q, want the suggestion %q (separator hint: %v)\n%s", h, tc.want, tc.sepHint, r.dump())
+			}
+		})
+	}
+}
+
+// TestIssue12SPAHint (item 3): the SPA hint says NTLM is not there and
+// names what a password sign-in can use, each mechanism once: not the 16
+// mechanisms GNU Mailutils lists (GSSAPI twice).
+func TestIssue12SPAHint(t *testing.T) {
+	t.Parallel()
+	g := startIssue12Rigs(t)
+	a := mailtest.Alice
+	tests := []struct {
+		name string
+		in   config.Incoming
+		want string
+	}{
+		{"mailutils imap", g.mailutils(config.ProtocolIMAP, config.SecurityTLS, g.mu.IMAPS), "it offers LOGIN PLAIN:"},
+		{"mailutils pop3", g.mailutils(config.ProtocolPOP3, config.SecurityTLS, g.mu.POP3S), "it offers USER:"},
+		{"courier imap", g.courier(config.ProtocolIMAP, config.SecurityTLS, g.co.IMAPS), "it offers PLAIN LOGIN:"},
+		{"courier pop3", g.courier(config.ProtocolPOP3, config.SecurityTLS, g.co.POP3S), "it offers"},
+		{"dovecot imap", g.dovecot(config.ProtocolIMAP, config.SecurityTLS, g.dv.IMAPS), "it offers PLAIN LOGIN:"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			in := tc.in
+			in.Auth = config.AuthSPA
+			r := runTest(t, in, opts(a))
+			h := r.res.Hint
+			if r.res.Field != mailconn.FieldAuth || !strings.Contains(h, "does not offer SPA (NTLM)") || !strings.Contains(h, tc.want) ||
+				strings.Contains(h, "GSSAPI") || strings.Contains(h, "SCRAM") || strings.Count(h, "PLAIN") > 1 {
+				t.Fatalf("SPA hint %q: want NTLM's absence and %q, each mechanism once, not all of them\n%s", h, tc.want, r.dump())
+			}
+			if d := r.res.Message + " " + r.events[len(r.events)-1].Detail; strings.Count(d, "GSSAPI") > 1 {
+				t.Fatalf("GSSAPI twice in %q", d)
+			}
+		})
+	}
+}
