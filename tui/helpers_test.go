@@ -92,9 +92,14 @@ func wrongPasswordRun() scriptRun {
 		Hint: "The server rejected the user name or password.", Field: mailconn.FieldPassword})
 	return scriptRun{events: ev, result: mailconn.Result{
 		Elapsed: 62 * time.Millisecond, FailedStep: mailconn.StepAuthenticate, Field: mailconn.FieldPassword,
-		Error: "AUTHENTICATIONFAILED", Hint: "The server rejected the user name or password.",
+		Error: "AUTHENTICATIONFAILED", Message: "The server refused the sign-in (PLAIN): the server answered \"Authentication failed.\"",
+		Hint: "The server rejected the user name or password.",
 	}}
 }
+
+// wrongPasswordSentence is what a person reads after wrongPasswordRun: the
+// result's message, never its code (issue 12 item 2).
+const wrongPasswordSentence = `The test failed at authenticate: The server refused the sign-in (PLAIN): the server answered "Authentication failed."`
 
 // longRun reports more steps than a 60x20 screen shows.
 func longRun() scriptRun {

@@ -68,7 +68,7 @@ func TestLineMode(t *testing.T) {
 			input:   answers("imap", "mail.example.com", "", "", "alice", "1", "wrong", "n", "4", "y", "", "", "", "y", ""),
 			runs:    []scriptRun{wrongPasswordRun()},
 			wantErr: ErrNotSaved,
-			out: []string{"[FAIL] Authenticate: AUTHENTICATIONFAILED", "The test failed at authenticate: AUTHENTICATIONFAILED",
+			out: []string{"[FAIL] Authenticate: AUTHENTICATIONFAILED", wrongPasswordSentence,
 				"Hint: The server rejected the user name or password.", "The setting at fault: password.",
 				"The connection test failed. Save anyway? [y/N]", "Nothing was saved."},
 		},

@@ -171,7 +171,7 @@ func TestStateMachine(t *testing.T) {
 			runs: []scriptRun{wrongPasswordRun(), passingRun()},
 			drive: func(t *testing.T, h *harness, sc *script) {
 				fillIMAP(h)
-				h.wantText("The test failed at authenticate: AUTHENTICATIONFAILED",
+				h.wantText(wrongPasswordSentence,
 					"The server rejected the user name or password.", "Press f to fix the password")
 				h.press("f")
 				h.wantScreen(scrCredentials)
