@@ -92,9 +92,16 @@ func wrongPasswordRun() scriptRun {
 		Hint: "The server rejected the user name or password.", Field: mailconn.FieldPassword})
 	return scriptRun{events: ev, result: mailconn.Result{
 		Elapsed: 62 * time.Millisecond, FailedStep: mailconn.StepAuthenticate, Field: mailconn.FieldPassword,
-		Error: "AUTHENTICATIONFAILED", Message: "The server refused the sign-in (PLAIN): the server answered \"Authentication failed.\"",
-		Hint: "The server rejected the user name or password.",
+		Error: "AUTHENTICATIONFAILED", Hint: "The server rejected the user name or password.",
 	}}
+}
+
+// wrongPasswordMessageRun is wrongPasswordRun with the result's sentence
+// for people, as the engine gives it (issue 12 item 2).
+func wrongPasswordMessageRun() scriptRun {
+	r := wrongPasswordRun()
+	r.result.Message = `The server refused the sign-in (PLAIN): the server answered "Authentication failed."`
+	return r
 }
 
 // wrongPasswordSentence is what a person reads after wrongPasswordRun: the

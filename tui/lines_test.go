@@ -66,7 +66,7 @@ func TestLineMode(t *testing.T) {
 		{
 			name:    "a failed test asks before saving; no saves nothing",
 			input:   answers("imap", "mail.example.com", "", "", "alice", "1", "wrong", "n", "4", "y", "", "", "", "y", ""),
-			runs:    []scriptRun{wrongPasswordRun()},
+			runs:    []scriptRun{wrongPasswordMessageRun()},
 			wantErr: ErrNotSaved,
 			out: []string{"[FAIL] Authenticate: AUTHENTICATIONFAILED", wrongPasswordSentence,
 				"Hint: The server rejected the user name or password.", "The setting at fault: password.",

@@ -168,7 +168,7 @@ func TestStateMachine(t *testing.T) {
 		},
 		{
 			name: "a failed test jumps to the password and coming back runs it again",
-			runs: []scriptRun{wrongPasswordRun(), passingRun()},
+			runs: []scriptRun{wrongPasswordMessageRun(), passingRun()},
 			drive: func(t *testing.T, h *harness, sc *script) {
 				fillIMAP(h)
 				h.wantText(wrongPasswordSentence,
