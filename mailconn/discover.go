@@ -185,8 +185,12 @@ type ProbeResult struct {
 	// case, plus "LOGIN" when IMAP LOGIN is allowed and "USER" when POP3
 	// USER/PASS is.
 	Mechanisms []string
-	// LoginDisabled is IMAP LOGINDISABLED: no password on this connection.
-	LoginDisabled bool
+	// LoginDisabled is true when the server refuses passwords on this
+	// plain-text connection: IMAP LOGINDISABLED, XTLSREQUIRED (GNU
+	// Mailutils, both protocols), or POP3 USER refused with "TLS required"
+	// (Courier). LoginDisabledBy is what the server said, in its words.
+	LoginDisabled   bool
+	LoginDisabledBy string
 	// StartTLSOffered is true when the server offered STARTTLS / STLS in
 	// plain text.
 	StartTLSOffered bool

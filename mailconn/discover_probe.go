@@ -215,7 +215,8 @@ func (p *prober) imap(ctx context.Context, session net.Conn) error {
 		}
 	}
 	p.res.Capabilities = ic.caps
-	p.res.LoginDisabled = hasCap(ic.caps, "LOGINDISABLED")
+	p.res.LoginDisabledBy = imapTLSRequired(ic.caps, ic.plain)
+	p.res.LoginDisabled = p.res.LoginDisabledBy != ""
 	p.res.Mechanisms = authMechs(ic.caps)
 	if !p.res.LoginDisabled && !hasCap(p.res.Mechanisms, "LOGIN") {
 		p.res.Mechanisms = append(p.res.Mechanisms, "LOGIN")
@@ -272,13 +273,34 @@ func (p *prober) pop3(ctx context.Context, session net.Conn) error {
 	for _, m := range mechs {
 		p.res.Mechanisms = append(p.res.Mechanisms, strings.ToUpper(m))
 	}
-	if _, user := pop3.CapaArgs(caps, "USER"); user || caps == nil {
+	plain := p.c.Security != config.SecurityTLS && p.c.Security != config.SecurityStartTLS
+	p.res.LoginDisabledBy = pop3TLSRequired(caps, plain)
+	_, user := pop3.CapaArgs(caps, "USER")
+	if user && plain && stls && p.res.LoginDisabledBy == "" {
+		// Courier with POP3_TLS_REQUIRED lists USER but refuses it before
+		// STLS: ask (a USER alone signs nobody in; QUIT follows).
+		if err := c.User(ctx, probeUser); err != nil {
+			var pe *pop3.Error
+			if !errors.As(err, &pe) {
+				return pop3Err(err)
+			}
+			if meansTLSRequired(pe.Code, pe.Text) {
+				p.res.LoginDisabledBy = sample(pe.Text)
+			}
+		}
+	}
+	p.res.LoginDisabled = p.res.LoginDisabledBy != ""
+	if (user || caps == nil) && !p.res.LoginDisabled {
 		p.res.Mechanisms = append(p.res.Mechanisms, "USER")
 	}
 	p.step = StepLogout
 	_ = c.QuitNoWait()
 	return nil
 }
+
+// probeUser is the name a discover probe sends with USER to learn whether
+// a plain-text POP3 port that lists USER accepts it before STLS.
+const probeUser = "mailsetup-probe"
 
 // probeCapa sends CAPA; a server without CAPA (-ERR) gives nil capabilities.
 func probeCapa(ctx context.Context, c *pop3.Client) ([]string, error) {

@@ -45,11 +45,27 @@ func (r ProbeResult) MechanismsText() string {
 	if s == "" {
 		s = "none"
 	}
-	if r.LoginDisabled {
-		s += "; LOGINDISABLED"
-	}
-	if r.StartTLSOffered && r.Candidate.Security == config.SecurityNone {
-		s += "; STARTTLS offered"
+	for _, n := range r.Notes() {
+		s += "; " + n
 	}
 	return s
+}
+
+// Notes is what else matters for signing in besides the mechanisms: the
+// server's refusal of passwords before TLS in its own words
+// ("LOGINDISABLED", "XTLSREQUIRED", "TLS required to log in."), and
+// "STARTTLS offered" on a plain-text candidate.
+func (r ProbeResult) Notes() []string {
+	var notes []string
+	if r.LoginDisabled {
+		by := r.LoginDisabledBy
+		if by == "" {
+			by = capLoginDisabled
+		}
+		notes = append(notes, by)
+	}
+	if r.StartTLSOffered && r.Candidate.Security == config.SecurityNone {
+		notes = append(notes, "STARTTLS offered")
+	}
+	return notes
 }

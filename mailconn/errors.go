@@ -3,6 +3,7 @@ package mailconn
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -79,6 +80,28 @@ func (e *AuthError) Error() string {
 
 func (e *AuthError) Unwrap() error { return ErrAuthFailed }
 
+// TLSRequiredError means the server refuses passwords before TLS on this
+// plain-text connection. It wraps ErrLoginDisabled. Signal is what the
+// server said, in its protocol's own words: IMAP "LOGINDISABLED" or
+// "XTLSREQUIRED" (GNU Mailutils), RFC 5530 "PRIVACYREQUIRED", POP3
+// "XTLSREQUIRED", or a refusal's text such as "TLS required to log in.".
+type TLSRequiredError struct {
+	Protocol string // "IMAP" or "POP3"
+	Signal   string
+	// Refused is true when the server refused a command (its reply is
+	// Signal), false when its capabilities said so and nothing was sent.
+	Refused bool
+}
+
+func (e *TLSRequiredError) Error() string {
+	if e.Refused {
+		return fmt.Sprintf("the %s server refuses sign-in before TLS: %s", e.Protocol, e.Signal)
+	}
+	return fmt.Sprintf("the %s server refuses sign-in before TLS (%s)", e.Protocol, e.Signal)
+}
+
+func (e *TLSRequiredError) Unwrap() error { return ErrLoginDisabled }
+
 // MechanismNotOfferedError means the server does not offer the
 // authentication mechanism that auth asks for.
 type MechanismNotOfferedError struct {
@@ -92,9 +115,20 @@ type MechanismNotOfferedError struct {
 func (e *MechanismNotOfferedError) Error() string {
 	offered := "nothing"
 	if len(e.Offered) > 0 {
-		offered = strings.Join(e.Offered, " ")
+		offered = strings.Join(uniqueUpper(e.Offered), " ")
 	}
 	return fmt.Sprintf("the server does not offer %s; it offers %s", e.Want, offered)
+}
+
+// uniqueUpper is s upper-cased, each name once, in order.
+func uniqueUpper(s []string) []string {
+	var out []string
+	for _, m := range s {
+		if m = strings.ToUpper(m); !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // FolderError means the folder cannot be opened. Suggestions holds the close

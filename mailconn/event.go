@@ -71,8 +71,12 @@ type Result struct {
 	FailedStep StepID        `json:"failed_step,omitempty"`
 	Field      string        `json:"field,omitempty"`
 	Error      string        `json:"error,omitempty"` // short, e.g. "AUTHENTICATIONFAILED"
-	Hint       string        `json:"hint,omitempty"`
-	Canceled   bool          `json:"canceled,omitempty"`
+	// Message is the failure as a sentence for people, with the server's
+	// own text where it says more, e.g. `The server refused the sign-in
+	// (USER/PASS): the server answered "Bad login".`
+	Message  string `json:"message,omitempty"`
+	Hint     string `json:"hint,omitempty"`
+	Canceled bool   `json:"canceled,omitempty"`
 	// Figures are what the test measured on the way, for monitoring.
 	Figures Figures `json:"figures"`
 }

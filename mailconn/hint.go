@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -23,6 +24,7 @@ var (
 // failure is a classified error: what the step event and the result say.
 type failure struct {
 	short    string // Result.Error: "connection refused", "AUTHENTICATIONFAILED"
+	message  string // Result.Message: a sentence for people; "" → derived by finish
 	detail   string // the step's detail: the whole error
 	hint     string // one sentence naming the fix
 	field    string // the config key at fault
@@ -38,6 +40,14 @@ type connInfo struct {
 // classify turns a step's error into a hint and the field at fault, by the
 // error's type (never by its text).
 func classify(id StepID, err error, in *config.Incoming, ci connInfo) failure {
+	f := classifyErr(id, err, in, ci)
+	if f.message == "" {
+		f.message = defaultMessage(f)
+	}
+	return f
+}
+
+func classifyErr(id StepID, err error, in *config.Incoming, ci connInfo) failure {
 	f := failure{detail: err.Error()}
 	proto := protoName(in.Protocol)
 	port := in.EffectivePort()
@@ -51,6 +61,7 @@ func classify(id StepID, err error, in *config.Incoming, ci connInfo) failure {
 		timeout  *TimeoutError
 		srvErr   *ServerError
 		pwChar   *PasswordCharError
+		tlsReq   *TLSRequiredError
 		tlsPlain = isTLSToPlainPort(err)
 	)
 	switch {
@@ -109,14 +120,18 @@ func classify(id StepID, err error, in *config.Incoming, ci connInfo) failure {
 		f.short, f.field = "STARTTLS failed", FieldSecurity
 		f.hint = fmt.Sprintf("The server offered STARTTLS but it failed, so no credentials were sent: use security = tls (port %d), or ask the server's admin.",
 			config.DefaultPort(in.Protocol, config.SecurityTLS))
+	case errors.As(err, &tlsReq):
+		f.short, f.field, f.hint = tlsReq.Signal, FieldSecurity, tlsRequiredHint
+		f.message = tlsRequiredMessage(tlsReq)
 	case errors.Is(err, ErrLoginDisabled):
-		f.short, f.field = "LOGINDISABLED", FieldSecurity
-		f.hint = "The server refuses passwords before STARTTLS: choose security starttls or tls."
+		f.short, f.field, f.hint = "sign-in refused before TLS", FieldSecurity, tlsRequiredHint
 	case errors.As(err, &mechErr):
 		f.short, f.field = mechErr.Want+" not offered", FieldAuth
 		f.hint = mechHint(mechErr, in)
+		f.message = sentence("The server does not offer " + mechErr.Want)
 	case errors.Is(err, ErrInUse):
 		f.short, f.field = "IN-USE", FieldUsername
+		f.message = sentence(upperFirst(err.Error()))
 		f.hint = "Another client (often the running Mail Connector) holds the mailbox lock: stop it, or wait until it is done, and test again."
 	case errors.As(err, &authErr):
 		f = classifyAuth(f, authErr, in)
@@ -134,6 +149,7 @@ func classify(id StepID, err error, in *config.Incoming, ci connInfo) failure {
 	case errors.As(err, &folder):
 		f.short, f.field = folderShort(folder), FieldMailbox
 		f.hint = folderHint(folder)
+		f.message = sentence(upperFirst(folder.Error()))
 	case errors.Is(err, ErrGreetingRejected):
 		f.short, f.field = "greeting refused", FieldServer
 		f.hint = "The server refused the session at once: it may be overloaded or block this address; try again later or ask its admin."
@@ -143,6 +159,7 @@ func classify(id StepID, err error, in *config.Incoming, ci connInfo) failure {
 		f = classifyClosed(f, id, in, ci)
 	case errors.As(err, &srvErr):
 		f.short, f.field = srvErr.Command+" refused", FieldServer
+		f.message = serverSaid("The server refused "+srvErr.Command, srvErr.Text)
 		f.hint = "The server refused a command the test needs: see the detail, or ask the server's admin."
 	case id == StepTLS || id == StepStartTLS:
 		f.short, f.field = "TLS handshake failed", FieldSecurity
@@ -157,6 +174,10 @@ func classify(id StepID, err error, in *config.Incoming, ci connInfo) failure {
 	}
 	return f
 }
+
+// tlsRequiredHint is the hint for a server that refuses sign-in before
+// TLS (LOGINDISABLED, XTLSREQUIRED, PRIVACYREQUIRED, "TLS required").
+const tlsRequiredHint = "This server requires TLS before sign-in; choose STARTTLS or SSL/TLS (security = starttls or tls)."
 
 // isClosed reports whether the server closed (or reset) the connection.
 // dnsDetail is a lookup's failure without the "lookup HOST" the step's
@@ -264,6 +285,7 @@ func classifyGarbage(f failure, id StepID, err error, in *config.Incoming, ci co
 }
 
 func classifyAuth(f failure, e *AuthError, in *config.Incoming) failure {
+	f.message = serverSaid("The server refused the sign-in ("+e.Mechanism+")", e.Text)
 	f.short = e.Code
 	if f.short == "" {
 		f.short = e.Text
@@ -286,8 +308,7 @@ func classifyAuth(f failure, e *AuthError, in *config.Incoming) failure {
 		f.hint = "The password has expired: change it on the server, then enter the new one."
 		return f
 	case "PRIVACYREQUIRED":
-		f.field = FieldSecurity
-		f.hint = "The server wants an encrypted connection for sign-in: choose security starttls or tls."
+		f.field, f.hint = FieldSecurity, tlsRequiredHint
 		return f
 	}
 	switch in.Auth {
@@ -301,23 +322,52 @@ func classifyAuth(f failure, e *AuthError, in *config.Incoming) failure {
 }
 
 func mechHint(e *MechanismNotOfferedError, in *config.Incoming) string {
-	offered := "nothing"
-	if len(e.Offered) > 0 {
-		offered = strings.Join(e.Offered, " ")
-	}
+	offered := offeredText(e.Offered)
 	var s string
 	switch in.Auth {
 	case config.AuthSPA:
-		s = "The server does not offer SPA (NTLM); it offers " + offered + ": turn SPA off (auth = password)"
+		s = "The server does not offer SPA (NTLM); " + offered + ": turn SPA off (auth = password)"
 	case config.AuthOAuth2:
-		s = "The server does not offer OAuth 2.0 (XOAUTH2 or OAUTHBEARER); it offers " + offered + ": use auth = password"
+		s = "The server does not offer OAuth 2.0 (XOAUTH2 or OAUTHBEARER); " + offered + ": use auth = password"
 	default:
-		s = "The server does not offer " + e.Want + "; it offers " + offered + ": choose another auth"
+		s = "The server does not offer " + e.Want + "; " + offered + ": choose another auth"
 	}
 	if e.LaterAfterTLS {
 		s += ", or use security = starttls (it may offer more after STARTTLS)"
 	}
 	return s + "."
+}
+
+// usableMechs are the sign-in mechanisms mailsetup can use, the only ones
+// a hint names: a server may list a dozen (GNU Mailutils lists 16, GSSAPI
+// twice) that no auth setting would pick.
+var usableMechs = []string{mechPlain, mechLogin, "USER", mechNTLM, mechXOAUTH2, mechOAUTHBEARER}
+
+// offeredText says what the server offers that mailsetup can use, each
+// mechanism once: "it offers PLAIN LOGIN", or "it offers nothing
+// mailsetup can use (GSSAPI SCRAM-SHA-256)".
+func offeredText(offered []string) string {
+	var use, other []string
+	for _, m := range offered {
+		m = strings.ToUpper(m)
+		switch {
+		case slices.Contains(usableMechs, m):
+			if !slices.Contains(use, m) {
+				use = append(use, m)
+			}
+		case !slices.Contains(other, m):
+			other = append(other, m)
+		}
+	}
+	switch {
+	case len(use) > 0:
+		return "it offers " + strings.Join(use, " ")
+	case len(other) == 0:
+		return "it offers nothing"
+	case len(other) > 4:
+		other = append(other[:4:4], "…")
+	}
+	return "it offers nothing mailsetup can use (" + strings.Join(other, " ") + ")"
 }
 
 func folderShort(e *FolderError) string {
@@ -334,7 +384,9 @@ func folderHint(e *FolderError) string {
 	} else {
 		fmt.Fprintf(&b, "No folder %q", e.Name)
 	}
-	if e.Separator != 0 && isSeparatorSwap(e.Name, e.Suggestions, e.Separator) {
+	if d, ok := decodeModifiedUTF7(e.Name); ok {
+		fmt.Fprintf(&b, " (that is %q in IMAP's wire encoding; write the name as it reads)", d)
+	} else if e.Separator != 0 && isSeparatorSwap(e.Name, e.Suggestions, e.Separator) {
 		fmt.Fprintf(&b, "; this server uses %q as separator", string(e.Separator))
 	}
 	if len(e.Suggestions) == 0 {

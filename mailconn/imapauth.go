@@ -78,7 +78,8 @@ func (r *runner) imapAuthStep(c *imapclient.Client, ic *imapConn) error {
 			return ErrNoSecret
 		}
 		mechs := authMechs(ic.caps)
-		loginDisabled := hasCap(ic.caps, "LOGINDISABLED")
+		tlsRequired := imapTLSRequired(ic.caps, ic.plain)
+		loginDisabled := tlsRequired != ""
 		offered := mechs
 		if !loginDisabled && !hasCap(mechs, mechLogin) {
 			offered = append(offered[:len(offered):len(offered)], mechLogin)
@@ -109,7 +110,7 @@ func (r *runner) imapAuthStep(c *imapclient.Client, ic *imapConn) error {
 				mech = mechPlain
 				client = sasl.NewPlainClient("", r.in.Username, r.opts.Secret)
 			case loginDisabled:
-				return fmt.Errorf("login: %w", ErrLoginDisabled)
+				return &TLSRequiredError{Protocol: "IMAP", Signal: tlsRequired}
 			default:
 				mech = "LOGIN command"
 			}
@@ -129,6 +130,9 @@ func (r *runner) imapAuthStep(c *imapclient.Client, ic *imapConn) error {
 			var ie *imap.Error
 			if errors.As(err, &ie) {
 				ae := &AuthError{Mechanism: mech, Code: safetext.Clean(string(ie.Code)), Text: r.serverText(ie.Text)}
+				if ic.plain && meansTLSRequired(ae.Code, ae.Text) {
+					return &TLSRequiredError{Protocol: "IMAP", Signal: tlsSignal(ae.Code, ae.Text), Refused: true}
+				}
 				if of := oauthFailure(client); of != nil && ae.Text == "" {
 					ae.Text = r.scrub(of.String())
 				}

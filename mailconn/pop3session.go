@@ -166,7 +166,13 @@ func (r *runner) pop3Auth(st *pop3State) error {
 			mechs[i] = strings.ToUpper(mechs[i])
 		}
 		_, hasUser := pop3.CapaArgs(st.caps, "USER")
-		userOK := hasUser || st.caps == nil
+		tlsRequired := pop3TLSRequired(st.caps, st.plain)
+		if tlsRequired != "" {
+			// GNU Mailutils lists XTLSREQUIRED and no USER; a server that
+			// lists both still refuses USER before STLS.
+			hasUser = false
+		}
+		userOK := hasUser || (st.caps == nil && tlsRequired == "")
 		offered := mechs
 		if hasUser {
 			offered = append(offered[:len(offered):len(offered)], "USER")
@@ -200,7 +206,10 @@ func (r *runner) pop3Auth(st *pop3State) error {
 			case hasCap(mechs, mechLogin):
 				mech, client = mechLogin, sasl.NewLoginClient(r.in.Username, r.opts.Secret)
 			case st.plain:
-				return fmt.Errorf("user: %w", ErrLoginDisabled)
+				if tlsRequired == "" {
+					tlsRequired = "no USER or SASL PLAIN before STLS"
+				}
+				return &TLSRequiredError{Protocol: "POP3", Signal: tlsRequired}
 			default:
 				return &MechanismNotOfferedError{Want: "PLAIN, LOGIN or USER", Offered: offered}
 			}
@@ -225,6 +234,9 @@ func (r *runner) pop3Auth(st *pop3State) error {
 					return fmt.Errorf("%w: %s", ErrInUse, r.sample(pe.Text))
 				}
 				ae := &AuthError{Mechanism: mech, Code: pe.Code, Text: r.sample(pe.Text)}
+				if st.plain && meansTLSRequired(ae.Code, ae.Text) {
+					return &TLSRequiredError{Protocol: "POP3", Signal: tlsSignal(ae.Code, ae.Text), Refused: true}
+				}
 				if of := oauthFailure(client); of != nil && ae.Text == "" {
 					ae.Text = r.scrub(of.String())
 				}

@@ -27,7 +27,7 @@ func TestCourier(t *testing.T) {
 	runFailCases(t, nil, []failCase{
 		// IMAP_TLS_REQUIRED=1 announces LOGINDISABLED: honoured.
 		{"imap/none on tls-required", x.incoming(config.ProtocolIMAP, config.SecurityNone, x.imapTLSRequired, a), a.Password,
-			mailconn.StepAuthenticate, mailconn.FieldSecurity, "choose security starttls or tls", "LOGINDISABLED"},
+			mailconn.StepAuthenticate, mailconn.FieldSecurity, "requires TLS before sign-in", "LOGINDISABLED"},
 		{"imap/wrong separator", with(x.incoming(config.ProtocolIMAP, config.SecurityTLS, x.imaps, a), func(in *config.Incoming) {
 			in.Mailbox = "INBOX/" + mailtest.SupportFolder
 		}), a.Password, mailconn.StepMailbox, mailconn.FieldMailbox,

@@ -26,11 +26,10 @@ func TestMailutils(t *testing.T) {
 	testExtRig(t, x)
 	a := mailtest.Alice
 	runFailCases(t, nil, []failCase{
-		// pop3d with tls-mode required refuses USER before STLS: the
-		// engine already puts that on security (its error wording is issue
-		// 12's, see issue12_pending_test.go.txt).
+		// pop3d with tls-mode required announces XTLSREQUIRED and no USER:
+		// field security, in POP3's words (issue 12 item 1).
 		{"pop3/none on tls-required", x.incoming(config.ProtocolPOP3, config.SecurityNone, x.pop3TLSRequired, a), a.Password,
-			mailconn.StepAuthenticate, mailconn.FieldSecurity, "choose security starttls or tls", ""},
+			mailconn.StepAuthenticate, mailconn.FieldSecurity, "requires TLS before sign-in", "XTLSREQUIRED"},
 		{"imap/INBOX prefix on a top-level folder", with(x.incoming(config.ProtocolIMAP, config.SecurityTLS, x.imaps, a), func(in *config.Incoming) {
 			in.Mailbox = "INBOX/" + mailtest.SupportFolder
 		}), a.Password, mailconn.StepMailbox, mailconn.FieldMailbox, `did you mean "Support"?`, ""},

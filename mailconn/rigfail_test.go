@@ -79,10 +79,10 @@ func TestRigFailures(t *testing.T) {
 			mailconn.StepGreeting, mailconn.FieldSecurity, "use security = tls", "port speaks TLS"},
 		{"imap/logindisabled with none", with(imapST, func(in *config.Incoming) {
 			in.Security, in.Port = config.SecurityNone, srv.IMAPRemote
-		}), a.Password, mailconn.StepAuthenticate, mailconn.FieldSecurity, "choose security starttls or tls", "LOGINDISABLED"},
+		}), a.Password, mailconn.StepAuthenticate, mailconn.FieldSecurity, "requires TLS before sign-in", "LOGINDISABLED"},
 		{"pop3/no plaintext auth with none", with(pop3ST, func(in *config.Incoming) {
 			in.Security, in.Port = config.SecurityNone, srv.POP3Remote
-		}), a.Password, mailconn.StepAuthenticate, mailconn.FieldSecurity, "choose security starttls or tls", "LOGINDISABLED"},
+		}), a.Password, mailconn.StepAuthenticate, mailconn.FieldSecurity, "requires TLS before sign-in", "before STLS"},
 		{"imap/spa not offered", with(imaps, func(in *config.Incoming) { in.Auth = config.AuthSPA }), a.Password,
 			mailconn.StepAuthenticate, mailconn.FieldAuth, "does not offer SPA (NTLM); it offers PLAIN LOGIN", "not offered"},
 		{"pop3/spa not offered", with(pop3s, func(in *config.Incoming) { in.Auth = config.AuthSPA }), a.Password,

@@ -25,6 +25,7 @@ func cleanEvent(e *Event) {
 func cleanResult(r *Result) {
 	r.Field = safetext.Clean(r.Field)
 	r.Error = safetext.Clean(r.Error)
+	r.Message = safetext.Clean(r.Message)
 	r.Hint = safetext.CleanLines(r.Hint)
 }
 
@@ -61,6 +62,7 @@ func cleanProbe(r *ProbeResult) {
 	r.Candidate.Host = safetext.Clean(r.Candidate.Host)
 	r.Candidate.Source = safetext.Clean(r.Candidate.Source)
 	r.Greeting = safetext.Clean(r.Greeting)
+	r.LoginDisabledBy = safetext.Clean(r.LoginDisabledBy)
 	cleanTLSInfo(r.TLS)
 	r.CertificateError = safetext.Clean(r.CertificateError)
 	cleanStrings(r.Capabilities)

@@ -22,39 +22,25 @@ func suggestFolders(name string, folders []string, sep rune) []string {
 		name  string
 		score int
 	}
+	// A name typed as logs show it, in modified UTF-7 ("INBOX.K&APw-che"),
+	// is matched as what it encodes ("INBOX.Küche") too.
+	typed := []string{name}
+	if d, ok := decodeModifiedUTF7(name); ok && d != name {
+		typed = append(typed, d)
+	}
 	var cands []cand
-	seen := map[string]bool{}
-	add := func(n string, score int) {
-		if n == name || seen[n] {
-			return
-		}
-		seen[n] = true
-		cands = append(cands, cand{n, score})
-	}
-	translated := name
-	if sep != 0 {
-		translated = translateSeparators(name, sep)
-	}
-	lname, ltrans := strings.ToLower(name), strings.ToLower(translated)
-	lastPart := strings.ToLower(lastComponent(translated, sep))
 	for _, f := range folders {
-		lf := strings.ToLower(f)
-		switch {
-		case f == translated:
-			add(f, 0)
-		case lf == ltrans:
-			add(f, 1)
-		case lf == lname:
-			add(f, 2)
-		case lastPart != "" && strings.ToLower(lastComponent(f, sep)) == lastPart:
-			add(f, 3)
-		case sep != 0 && strings.HasPrefix(lf, ltrans+string(sep)):
-			add(f, 4) // a child of a folder that holds no mail
-		default:
-			limit := max(2, utf8.RuneCountInString(ltrans)/4)
-			if d := editDistance(ltrans, lf); d <= limit {
-				add(f, 4+d)
+		if f == name || slices.ContainsFunc(cands, func(c cand) bool { return c.name == f }) {
+			continue
+		}
+		best, found := 0, false
+		for _, t := range typed {
+			if sc, ok := folderScore(t, f, sep); ok && (!found || sc < best) {
+				best, found = sc, true
 			}
+		}
+		if found {
+			cands = append(cands, cand{f, best})
 		}
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score < cands[j].score })
@@ -68,13 +54,45 @@ func suggestFolders(name string, folders []string, sep rune) []string {
 	return out
 }
 
+// folderScore rates folder f as a suggestion for the typed name, lower is
+// better; ok is false when f is not close.
+func folderScore(name, f string, sep rune) (score int, ok bool) {
+	translated := name
+	if sep != 0 {
+		translated = translateSeparators(name, sep)
+	}
+	lname, ltrans := strings.ToLower(name), strings.ToLower(translated)
+	lastPart := strings.ToLower(lastComponent(translated, sep))
+	lf := strings.ToLower(f)
+	switch {
+	case f == translated:
+		return 0, true
+	case lf == ltrans:
+		return 1, true
+	case lf == lname:
+		return 2, true
+	case lastPart != "" && strings.ToLower(lastComponent(f, sep)) == lastPart:
+		return 3, true
+	case sep != 0 && strings.HasPrefix(lf, ltrans+string(sep)):
+		return 4, true // a child of a folder that holds no mail
+	}
+	limit := max(2, utf8.RuneCountInString(ltrans)/4)
+	if d := editDistance(ltrans, lf); d <= limit {
+		return 4 + d, true
+	}
+	return 0, false
+}
+
 // isSeparatorSwap reports whether the best suggestion is name with its
-// separators translated to sep.
+// separators translated to sep (and perhaps its case changed). A name
+// whose separators are right already is no swap, whatever its case:
+// "inbox.support" → "INBOX.Support" on a "." server.
 func isSeparatorSwap(name string, suggestions []string, sep rune) bool {
 	if len(suggestions) == 0 || sep == 0 || !strings.ContainsAny(name, separators) {
 		return false
 	}
-	return strings.EqualFold(suggestions[0], translateSeparators(name, sep))
+	translated := translateSeparators(name, sep)
+	return translated != name && strings.EqualFold(suggestions[0], translated)
 }
 
 func lastComponent(name string, sep rune) string {

@@ -227,7 +227,7 @@ func (r *runner) close() {
 
 func (r *runner) result() Result {
 	res := r.res
-	res.Error, res.Hint = r.scrub(res.Error), r.scrub(res.Hint)
+	res.Error, res.Message, res.Hint = r.scrub(res.Error), r.scrub(res.Message), r.scrub(res.Hint)
 	res.Elapsed = time.Since(r.start)
 	res.Figures = r.figures
 	if !r.done {
@@ -321,6 +321,7 @@ func (r *runner) step(id StepID, title string, budget time.Duration, fn func(ctx
 		FailedStep: id,
 		Field:      ev.Field,
 		Error:      f.short,
+		Message:    f.message,
 		Hint:       ev.Hint,
 		Canceled:   f.canceled,
 	}

@@ -146,7 +146,7 @@ func candidateWarnings(r mailconn.ProbeResult, rejectOn bool) []string {
 		out = append(out, "Plain text: the password and all mail would cross the network unencrypted.")
 	}
 	if r.LoginDisabled {
-		out = append(out, "The server refuses passwords on this connection (LOGINDISABLED).")
+		out = append(out, "The server refuses passwords on this connection ("+r.Notes()[0]+").")
 	}
 	return out
 }

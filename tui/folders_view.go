@@ -56,8 +56,8 @@ func (b *folderBrowser) failedView(width int) string {
 	if r.FailedStep != "" {
 		msg += " (" + string(r.FailedStep) + ")"
 	}
-	if r.Error != "" {
-		msg += ": " + r.Error
+	if e := r.Sentence(); e != "" {
+		msg += ": " + e
 	}
 	parts := []string{para(st.errLine(msg), width)}
 	if r.Hint != "" {

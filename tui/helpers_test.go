@@ -96,6 +96,18 @@ func wrongPasswordRun() scriptRun {
 	}}
 }
 
+// wrongPasswordMessageRun is wrongPasswordRun with the result's sentence
+// for people, as the engine gives it (issue 12 item 2).
+func wrongPasswordMessageRun() scriptRun {
+	r := wrongPasswordRun()
+	r.result.Message = `The server refused the sign-in (PLAIN): the server answered "Authentication failed."`
+	return r
+}
+
+// wrongPasswordSentence is what a person reads after wrongPasswordRun: the
+// result's message, never its code (issue 12 item 2).
+const wrongPasswordSentence = `The test failed at authenticate: The server refused the sign-in (PLAIN): the server answered "Authentication failed."`
+
 // longRun reports more steps than a 60x20 screen shows.
 func longRun() scriptRun {
 	var ev []mailconn.Event

@@ -327,8 +327,8 @@ func printTest(ctx context.Context, w io.Writer, o lineOptions, in config.Incomi
 		if res.FailedStep != "" {
 			msg += " at " + string(res.FailedStep)
 		}
-		if res.Error != "" {
-			msg += ": " + res.Error
+		if e := res.Sentence(); e != "" {
+			msg += ": " + e
 		}
 		fmt.Fprintln(w, msg)
 		if res.Hint != "" {

@@ -66,9 +66,9 @@ func TestLineMode(t *testing.T) {
 		{
 			name:    "a failed test asks before saving; no saves nothing",
 			input:   answers("imap", "mail.example.com", "", "", "alice", "1", "wrong", "n", "4", "y", "", "", "", "y", ""),
-			runs:    []scriptRun{wrongPasswordRun()},
+			runs:    []scriptRun{wrongPasswordMessageRun()},
 			wantErr: ErrNotSaved,
-			out: []string{"[FAIL] Authenticate: AUTHENTICATIONFAILED", "The test failed at authenticate: AUTHENTICATIONFAILED",
+			out: []string{"[FAIL] Authenticate: AUTHENTICATIONFAILED", wrongPasswordSentence,
 				"Hint: The server rejected the user name or password.", "The setting at fault: password.",
 				"The connection test failed. Save anyway? [y/N]", "Nothing was saved."},
 		},

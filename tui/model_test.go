@@ -168,10 +168,10 @@ func TestStateMachine(t *testing.T) {
 		},
 		{
 			name: "a failed test jumps to the password and coming back runs it again",
-			runs: []scriptRun{wrongPasswordRun(), passingRun()},
+			runs: []scriptRun{wrongPasswordMessageRun(), passingRun()},
 			drive: func(t *testing.T, h *harness, sc *script) {
 				fillIMAP(h)
-				h.wantText("The test failed at authenticate: AUTHENTICATIONFAILED",
+				h.wantText(wrongPasswordSentence,
 					"The server rejected the user name or password.", "Press f to fix the password")
 				h.press("f")
 				h.wantScreen(scrCredentials)

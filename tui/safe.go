@@ -24,6 +24,7 @@ func safeEvent(ev mailconn.Event) mailconn.Event {
 // safeResult is r with its text cleaned.
 func safeResult(r mailconn.Result) mailconn.Result {
 	r.Error = safetext.Clean(r.Error)
+	r.Message = safetext.Clean(r.Message)
 	r.Hint = safetext.CleanLines(r.Hint)
 	r.Field = safetext.Clean(r.Field)
 	return r

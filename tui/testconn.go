@@ -411,8 +411,8 @@ func (t *testScreen) resultView(width int) string {
 		if r.FailedStep != "" {
 			msg += " at " + string(r.FailedStep)
 		}
-		if r.Error != "" {
-			msg += ": " + r.Error
+		if e := r.Sentence(); e != "" {
+			msg += ": " + e
 		}
 		parts = append(parts, para(st.errLine(msg), width))
 		if r.Hint != "" {

@@ -37,6 +37,7 @@ type jsonProbe struct {
 	CertificateOK    bool     `json:"certificate_ok"`
 	CertificateError string   `json:"certificate_error"`
 	Mechanisms       []string `json:"mechanisms"`
+	Notes            []string `json:"notes,omitempty"` // e.g. ["LOGINDISABLED", "STARTTLS offered"]
 	ElapsedMS        int64    `json:"elapsed_ms"`
 	Source           string   `json:"source,omitempty"`
 	OutsideDomain    bool     `json:"outside_domain,omitempty"`
@@ -101,7 +102,7 @@ func (p *discoverPrinter) probe(r mailconn.ProbeResult) {
 			mechs = []string{}
 		}
 		p.writeJSON(jsonProbe{"probe", c.Host, c.Protocol, c.Port, c.Security, r.Answered, r.TLSVersion(),
-			r.CertificateOK, r.CertificateError, mechs, ms(r.Elapsed), c.Source, c.OutsideDomain, r.Problem})
+			r.CertificateOK, r.CertificateError, mechs, r.Notes(), ms(r.Elapsed), c.Source, c.OutsideDomain, r.Problem})
 		return
 	}
 	p.done++

@@ -97,6 +97,7 @@ type jsonResult struct {
 	FailedStep string `json:"failed_step,omitempty"`
 	Field      string `json:"field,omitempty"`
 	Error      string `json:"error,omitempty"`
+	Message    string `json:"message,omitempty"`
 	Hint       string `json:"hint,omitempty"`
 	Canceled   bool   `json:"canceled,omitempty"`
 }
@@ -144,7 +145,7 @@ func (p *stepPrinter) clearRunning() {
 // Result prints the final line.
 func (p *stepPrinter) Result(r mailconn.Result) {
 	if p.json {
-		p.writeJSON(jsonResult{"result", r.OK, ms(r.Elapsed), string(r.FailedStep), r.Field, r.Error, r.Hint, r.Canceled})
+		p.writeJSON(jsonResult{"result", r.OK, ms(r.Elapsed), string(r.FailedStep), r.Field, r.Error, r.Sentence(), r.Hint, r.Canceled})
 		return
 	}
 	p.clearRunning()
@@ -155,8 +156,8 @@ func (p *stepPrinter) Result(r mailconn.Result) {
 		_, _ = fmt.Fprintf(p.w, "\n%s Connection test cancelled after %s.\n", p.icon(mailconn.StatusFail), fmtElapsed(r.Elapsed))
 	default:
 		_, _ = fmt.Fprintf(p.w, "\n%s Connection test failed at step %s after %s", p.icon(mailconn.StatusFail), r.FailedStep, fmtElapsed(r.Elapsed))
-		if r.Error != "" {
-			_, _ = fmt.Fprintf(p.w, ": %s", r.Error)
+		if msg := r.Sentence(); msg != "" {
+			_, _ = fmt.Fprintf(p.w, ": %s", msg)
 		}
 		_, _ = fmt.Fprintln(p.w)
 		switch {

@@ -73,7 +73,7 @@ func asciiLocale(t *testing.T) {
 var (
 	stepKeys     = []string{"type", "step", "status", "title", "detail", "elapsed_ms"}
 	stepFailKeys = []string{"type", "step", "status", "title", "detail", "elapsed_ms", "hint", "field"}
-	resultKeys   = []string{"type", "ok", "elapsed_ms", "failed_step", "field", "error", "hint"}
+	resultKeys   = []string{"type", "ok", "elapsed_ms", "failed_step", "field", "error", "message", "hint"}
 )
 
 // keysOf returns m's keys, sorted.
