@@ -339,5 +339,6 @@ func isTimeout(err error) bool {
 		return true
 	}
 	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
+	// Winsock's WSAETIMEDOUT is no syscall.Errno.Timeout() on Windows.
+	return errors.As(err, &ne) && ne.Timeout() || hostErrnos.is(err, errnoTimedOut)
 }
