@@ -164,11 +164,11 @@ func shortNetError(err error) string {
 	switch {
 	case isTimeout(err):
 		return "timed out"
-	case errors.Is(err, errConnRefused):
+	case hostErrnos.is(err, errnoConnRefused):
 		return "connection refused"
-	case errors.Is(err, errHostUnreach):
+	case hostErrnos.is(err, errnoHostUnreach):
 		return "host unreachable"
-	case errors.Is(err, errNetUnreach):
+	case hostErrnos.is(err, errnoNetUnreach):
 		return "network unreachable"
 	}
 	var oe *net.OpError

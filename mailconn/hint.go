@@ -7,18 +7,8 @@ import (
 	"net"
 	"slices"
 	"strings"
-	"syscall"
 
 	"github.com/mailsetup/mailsetup/config"
-)
-
-// Errno values the classifier matches with errors.Is.
-var (
-	errConnRefused = syscall.ECONNREFUSED
-	errConnReset   = syscall.ECONNRESET
-	errHostUnreach = syscall.EHOSTUNREACH
-	errNetUnreach  = syscall.ENETUNREACH
-	errBrokenPipe  = syscall.EPIPE
 )
 
 // failure is a classified error: what the step event and the result say.
@@ -35,6 +25,16 @@ type failure struct {
 type connInfo struct {
 	readErr error  // the first read error
 	first   []byte // the first bytes the server sent
+	// errnos are the OS's error numbers (errno.go); nil means this OS's.
+	errnos errnoTable
+}
+
+// errnoTable is the table the classifier reads error numbers with.
+func (ci connInfo) errnoTable() errnoTable {
+	if ci.errnos != nil {
+		return ci.errnos
+	}
+	return hostErrnos
 }
 
 // classify turns a step's error into a hint and the field at fault, by the
@@ -49,6 +49,7 @@ func classify(id StepID, err error, in *config.Incoming, ci connInfo) failure {
 
 func classifyErr(id StepID, err error, in *config.Incoming, ci connInfo) failure {
 	f := failure{detail: err.Error()}
+	errnos := ci.errnoTable()
 	proto := protoName(in.Protocol)
 	port := in.EffectivePort()
 	var (
@@ -101,13 +102,13 @@ func classifyErr(id StepID, err error, in *config.Incoming, ci connInfo) failure
 	case errors.Is(err, ErrNoAddresses):
 		f.short, f.field = "no address", FieldServer
 		f.hint = fmt.Sprintf("The name %q has no IP address: check the server name.", in.Server)
-	case errors.Is(err, errConnRefused):
+	case errnos.is(err, errnoConnRefused):
 		f.short, f.field = "connection refused", FieldPort
 		f.hint = fmt.Sprintf("Nothing accepts connections on port %d: check the port (%s).", port, usualPort(in.Protocol, in.Security))
-	case errors.Is(err, errHostUnreach), errors.Is(err, errNetUnreach):
+	case errnos.is(err, errnoHostUnreach, errnoNetUnreach):
 		f.short, f.field = "host unreachable", FieldServer
 		f.hint = "There is no network route to the server: check the server name and this machine's network."
-	case errors.As(err, &timeout):
+	case errors.As(err, &timeout), errnos.is(err, errnoTimedOut):
 		f = classifyTimeout(f, id, in, ci)
 	case errors.Is(err, ErrStartTLSNotOffered):
 		f.short, f.field = "STARTTLS not offered", FieldSecurity
@@ -155,7 +156,7 @@ func classifyErr(id StepID, err error, in *config.Incoming, ci connInfo) failure
 		f.hint = "The server refused the session at once: it may be overloaded or block this address; try again later or ask its admin."
 	case errors.Is(err, ErrTooMuchData), errors.Is(err, ErrLineTooLong), errors.Is(err, ErrMalformed):
 		f = classifyGarbage(f, id, err, in, ci)
-	case isClosed(err) || (ci.readErr != nil && isClosed(ci.readErr)):
+	case isClosed(errnos, err) || (ci.readErr != nil && isClosed(errnos, ci.readErr)):
 		f = classifyClosed(f, id, in, ci)
 	case errors.As(err, &srvErr):
 		f.short, f.field = srvErr.Command+" refused", FieldServer
@@ -179,7 +180,6 @@ func classifyErr(id StepID, err error, in *config.Incoming, ci connInfo) failure
 // TLS (LOGINDISABLED, XTLSREQUIRED, PRIVACYREQUIRED, "TLS required").
 const tlsRequiredHint = "This server requires TLS before sign-in; choose STARTTLS or SSL/TLS (security = starttls or tls)."
 
-// isClosed reports whether the server closed (or reset) the connection.
 // dnsDetail is a lookup's failure without the "lookup HOST" the step's
 // title already says: "no such host (DNS server 10.0.0.53:53)".
 func dnsDetail(e *net.DNSError) string {
@@ -198,9 +198,11 @@ func trimTitle(title, detail string) string {
 	return detail
 }
 
-func isClosed(err error) bool {
+// isClosed reports whether the server closed (or reset, or the stack
+// aborted) the connection; errnos are the OS's error numbers.
+func isClosed(errnos errnoTable, err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, errConnReset) || errors.Is(err, errBrokenPipe) || errors.Is(err, ErrServerClosed)
+		errnos.is(err, errnoConnReset, errnoConnAborted, errnoBrokenPipe) || errors.Is(err, ErrServerClosed)
 }
 
 func classifyTimeout(f failure, id StepID, in *config.Incoming, ci connInfo) failure {

@@ -74,8 +74,8 @@ func (r *runner) imapAuthStep(c *imapclient.Client, ic *imapConn) error {
 			s.detail = "the server pre-authenticated the session (PREAUTH)"
 			return nil
 		}
-		if r.opts.Secret == "" {
-			return ErrNoSecret
+		if err := r.obtainSecret(ctx); err != nil {
+			return err
 		}
 		mechs := authMechs(ic.caps)
 		tlsRequired := imapTLSRequired(ic.caps, ic.plain)

@@ -158,8 +158,8 @@ func pop3STLS(ctx context.Context, c *pop3.Client, caps []string, in *config.Inc
 
 func (r *runner) pop3Auth(st *pop3State) error {
 	return r.step(StepAuthenticate, "Sign in as "+r.in.Username, r.total, func(ctx context.Context, s *stepState) error {
-		if r.opts.Secret == "" {
-			return ErrNoSecret
+		if err := r.obtainSecret(ctx); err != nil {
+			return err
 		}
 		mechs, _ := pop3.CapaArgs(st.caps, "SASL")
 		for i := range mechs {

@@ -20,6 +20,16 @@ type Options struct {
 	// Secret is the password (or OAuth access token) already resolved from
 	// the config's password source. It is never reported, logged or traced.
 	Secret string
+	// SecretFunc, when not nil, gets the secret instead of Secret. It is
+	// called once, at the start of the authenticate step, under that step's
+	// deadline (what is left of the test's timeout), so that the network
+	// steps before it have run: a secret source that fails (a
+	// password_command that fails or times out, a password_env not set, a
+	// revoked OAuth 2.0 sign-in) fails the test at step authenticate with a
+	// *SecretSourceError, its field (password, or oauth2) and its own
+	// sentence as the hint. It is not called when the server
+	// pre-authenticates the session or a step before authenticate fails.
+	SecretFunc func(ctx context.Context) (string, error)
 	// Timeout bounds the whole test; 0 means in.EffectiveTimeout().
 	Timeout time.Duration
 	// Trace, when not nil, receives the protocol transcript with
@@ -306,7 +316,7 @@ func (r *runner) step(id StepID, title string, budget time.Duration, fn func(ctx
 		return nil
 	}
 	err = r.explain(ctx, id, elapsed, err)
-	f := classify(id, err, &r.in, r.guardInfo())
+	f := classifyStep(id, err, &r.in, r.guardInfo())
 	if r.opts.AuthFailureHint != "" && r.in.Auth == config.AuthOAuth2 && errors.Is(err, ErrAuthFailed) {
 		f.hint += " " + r.opts.AuthFailureHint
 	}
@@ -338,7 +348,8 @@ func (r *runner) explain(ctx context.Context, id StepID, elapsed time.Duration, 
 		return ErrCanceled
 	}
 	var te *TimeoutError
-	if errors.As(err, &te) {
+	var se *SecretSourceError
+	if errors.As(err, &te) || errors.As(err, &se) {
 		return err
 	}
 	if ctx.Err() != nil || isTimeout(err) {
@@ -384,5 +395,6 @@ func isTimeout(err error) bool {
 		return true
 	}
 	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
+	// Winsock's WSAETIMEDOUT is no syscall.Errno.Timeout() on Windows.
+	return errors.As(err, &ne) && ne.Timeout() || hostErrnos.is(err, errnoTimedOut)
 }

@@ -23,7 +23,8 @@ type lister struct {
 
 func (l *lister) fn(ctx context.Context, in config.Incoming, o mailconn.Options, report func(mailconn.Event)) (*mailconn.FolderList, error) {
 	l.mu.Lock()
-	l.calls = append(l.calls, scriptCall{in: in, secret: o.Secret})
+	secret, _ := secretOf(ctx, o)
+	l.calls = append(l.calls, scriptCall{in: in, secret: secret})
 	l.mu.Unlock()
 	report(mailconn.Event{Step: mailconn.StepAuthenticate, Status: mailconn.StatusRunning, Title: "Sign in as " + in.Username})
 	if l.block {

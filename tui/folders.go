@@ -121,20 +121,10 @@ func (b *folderBrowser) start() tea.Cmd {
 	return tea.Batch(begin, b.spinner.Tick)
 }
 
-// runList resolves the password as the test does and lists the folders,
-// sending the events and then a foldersDone.
+// runList lists the folders, reading the password at the authenticate
+// step as the test does, sending the events and then a foldersDone.
 func runList(ctx context.Context, fn listFoldersFunc, in config.Incoming, send func(any)) {
-	secret := ""
-	if in.Auth != config.AuthOAuth2 {
-		s, err := in.ResolvePassword(ctx)
-		if err != nil {
-			r := secretResult(err)
-			send(foldersDone{err: &mailconn.ListError{Result: r}})
-			return
-		}
-		secret = s
-	}
-	list, err := fn(ctx, in, mailconn.Options{Secret: secret}, func(ev mailconn.Event) { send(ev) })
+	list, err := fn(ctx, in, passwordOptions(in), func(ev mailconn.Event) { send(ev) })
 	send(foldersDone{list: list, err: err})
 }
 

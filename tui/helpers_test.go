@@ -38,9 +38,16 @@ type scriptCall struct {
 func (s *script) test(ctx context.Context, in config.Incoming, o mailconn.Options, report func(mailconn.Event)) mailconn.Result {
 	s.mu.Lock()
 	n := len(s.calls)
-	s.calls = append(s.calls, scriptCall{in: in, secret: o.Secret})
+	secret, err := secretOf(ctx, o)
+	s.calls = append(s.calls, scriptCall{in: in, secret: secret})
 	run := s.runs[min(n, len(s.runs)-1)]
 	s.mu.Unlock()
+	if err != nil {
+		// As mailconn.Test does: the source fails the authenticate step.
+		report(mailconn.Event{Step: mailconn.StepAuthenticate, Status: mailconn.StatusFail, Title: "Sign in as " + in.Username,
+			Detail: "cannot read the password", Hint: err.Error(), Field: mailconn.FieldPassword})
+		return mailconn.Result{FailedStep: mailconn.StepAuthenticate, Field: mailconn.FieldPassword, Error: "cannot read the password", Hint: err.Error()}
+	}
 	if o.Trace != nil {
 		_, _ = o.Trace.Write([]byte("S: * OK ready\nC: a1 LOGIN \"alice\" <redacted>\n"))
 	}
@@ -52,6 +59,14 @@ func (s *script) test(ctx context.Context, in config.Incoming, o mailconn.Option
 		return mailconn.Result{Canceled: true, Error: "cancelled"}
 	}
 	return run.result
+}
+
+// secretOf is the secret a test or listing gets: from SecretFunc when set.
+func secretOf(ctx context.Context, o mailconn.Options) (string, error) {
+	if o.SecretFunc != nil {
+		return o.SecretFunc(ctx)
+	}
+	return o.Secret, nil
 }
 
 func (s *script) callCount() int {

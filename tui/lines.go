@@ -301,20 +301,15 @@ func printTest(ctx context.Context, w io.Writer, o lineOptions, in config.Incomi
 	report := func(ev mailconn.Event) { printEvent(w, ev) }
 	var res mailconn.Result
 	var failed *mailconn.Result
-	secret, err := "", error(nil)
+	opts := passwordOptions(in)
 	if in.Auth == config.AuthOAuth2 {
-		secret, failed = lineToken(ctx, w, o, in, report)
+		opts.Secret, failed = lineToken(ctx, w, o, in, report)
 		report = withAfterFailure(in, report)
-	} else {
-		secret, err = in.ResolvePassword(ctx)
 	}
-	switch {
-	case err != nil:
-		res = secretResult(err)
-	case failed != nil:
+	if failed != nil {
 		res = *failed
-	default:
-		res = oauthResult(in, o.test(ctx, in, mailconn.Options{Secret: secret}, report))
+	} else {
+		res = oauthResult(in, o.test(ctx, in, opts, report))
 	}
 	res = safeResult(res)
 	switch {

@@ -85,11 +85,13 @@ func (t *testScreen) setResult(r *mailconn.Result) {
 	t.c.lastTest = r
 }
 
-// runTest resolves the password (or gets the OAuth 2.0 token) and runs the
-// test, sending its events and then its result. Without a usable OAuth 2.0
-// sign-in it sends a signInNeededMsg instead of running the test.
+// runTest gets the OAuth 2.0 token (or leaves the password to the test's
+// authenticate step) and runs the test, sending its events and then its
+// result. Without a usable OAuth 2.0 sign-in it sends a signInNeededMsg
+// instead of running the test.
 func runTest(ctx context.Context, fn testFunc, od oauthDeps, path string, in config.Incoming, tr *traceBuffer, send func(any)) {
-	secret, report := "", func(ev mailconn.Event) { send(ev) }
+	opts, report := passwordOptions(in), func(ev mailconn.Event) { send(ev) }
+	opts.Trace = tr
 	if in.Auth == config.AuthOAuth2 {
 		token, failed, signIn := fetchToken(ctx, od, path, in, report)
 		switch {
@@ -100,17 +102,21 @@ func runTest(ctx context.Context, fn testFunc, od oauthDeps, path string, in con
 			send(*failed)
 			return
 		}
-		secret, report = token, withAfterFailure(in, report)
-	} else {
-		s, err := in.ResolvePassword(ctx)
-		if err != nil {
-			send(secretResult(err))
-			return
-		}
-		secret = s
+		opts.Secret, report = token, withAfterFailure(in, report)
 	}
-	res := fn(ctx, in, mailconn.Options{Secret: secret, Trace: tr}, report)
+	res := fn(ctx, in, opts, report)
 	send(oauthResult(in, res))
+}
+
+// passwordOptions has the test read the password from its source at the
+// authenticate step, as mailsetup test does: a password_file, password_env
+// or password_command that fails is a failed authenticate step, field
+// password (the key the wizard's credentials screen edits).
+func passwordOptions(in config.Incoming) mailconn.Options {
+	if in.Auth == config.AuthOAuth2 {
+		return mailconn.Options{}
+	}
+	return mailconn.Options{SecretFunc: in.ResolvePassword}
 }
 
 // settingResult turns a validation error into a failed result that points
@@ -121,20 +127,6 @@ func settingResult(err error) mailconn.Result {
 		return mailconn.Result{Error: "invalid setting", Field: strings.TrimPrefix(ve.Key, "incoming."), Hint: ve.Message}
 	}
 	return mailconn.Result{Error: "invalid setting", Hint: err.Error()}
-}
-
-// secretResult turns a password source that cannot be read into a failed result.
-func secretResult(err error) mailconn.Result {
-	r := mailconn.Result{Error: "cannot read the password", Field: mailconn.FieldPassword, Hint: err.Error()}
-	var se *config.SecretError
-	if errors.As(err, &se) {
-		r.Field = strings.TrimPrefix(se.Key, "incoming.")
-	}
-	var pe *config.PermissionError
-	if errors.As(err, &pe) {
-		r.Field = "password_file"
-	}
-	return r
 }
 
 // cancelRun stops a running test; its remaining events are ignored.

@@ -257,11 +257,28 @@ func TestOAuth2TestCommand(t *testing.T) {
 
 	p.RevokeAll()
 	expireTokenFile(t, tokenFile)
-	code, out, errs = cli(t, "", "test", "--config", path)
-	if code != exitUsage || !strings.Contains(errs, "sign in again with: mailsetup oauth2 login") {
-		t.Fatalf("revoked sign-in: code %d, stderr %q; want 2 and the command to sign in again", code, errs)
+	// A revoked sign-in is a failed test (exit 1) at step authenticate,
+	// after the network steps, with the exact command to sign in again.
+	code, out, errs = cli(t, "", "test", "--json", "--config", path)
+	login := "sign in again with: mailsetup oauth2 login --config " + path
+	if code != exitTestFailed {
+		t.Fatalf("revoked sign-in: code %d, want 1\nstdout:\n%s\nstderr: %q", code, out, errs)
+	}
+	titles, res := checkJSONLines(t, out)
+	if res["ok"] != false || res["failed_step"] != "authenticate" || res["field"] != "oauth2" ||
+		res["error"] != "cannot get an OAuth 2.0 token" || !strings.Contains(res["hint"].(string), login) {
+		t.Fatalf("revoked sign-in: result %v, want failed at authenticate, field oauth2, hint with %q\n%s", res, login, out)
+	}
+	if len(titles) < 4 || !strings.Contains(out, `"step":"tls","status":"ok"`) || !strings.Contains(out, `"step":"authenticate","status":"fail"`) {
+		t.Errorf("revoked sign-in: want the network steps, then authenticate failed:\n%s", out)
 	}
 	assertNoOAuthToken(t, append(tokens, tokensIn(t, tokenFile)...), out, errs)
+
+	code, out, errs = cli(t, "", "test", "--config", path)
+	if code != exitTestFailed || !strings.Contains(out, "failed at step authenticate") || !strings.Contains(out, "Fix oauth2: ") ||
+		!strings.Contains(out, login) {
+		t.Fatalf("revoked sign-in, text: code %d, want 1, the step and the command\nstdout:\n%s\nstderr: %q", code, out, errs)
+	}
 }
 
 // expireTokenFile backdates the stored access token's expiry.

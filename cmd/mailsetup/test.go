@@ -59,7 +59,8 @@ func addTestFlags(cmd *cobra.Command, f *testFlags, prefix string) {
 	fl.StringVar(&f.trace, prefix+"trace", "", "write the protocol transcript, secrets redacted, to `FILE`")
 }
 
-// runConnectionTest resolves the secret, runs the test and prints it.
+// runConnectionTest runs the test, getting the secret at its authenticate
+// step, and prints it.
 // It returns nil when the test passed, an exit-1 error when it failed, an
 // exit-2 error for config problems and exit 130 when interrupted.
 func runConnectionTest(ctx context.Context, in *config.Incoming, path string, f testFlags, stdout, stderr io.Writer) error {
@@ -77,11 +78,19 @@ func runConnectionTest(ctx context.Context, in *config.Incoming, path string, f 
 		defer func() { _ = tf.Close() }()
 		trace = tf
 	}
-	secret, err := resolveSecret(ctx, in, path, stderr)
-	if err != nil {
-		return usageErr(err)
-	}
-	opts := mailconn.Options{Secret: secret, Timeout: f.timeout}
+	// The secret is got at the authenticate step, after the network steps:
+	// a source that fails there (a password_command, a revoked OAuth 2.0
+	// sign-in) is a failed test, not a config error. Only the trust rule
+	// refuses: CheckFiles above, or a file changed since (refused the same).
+	var refused error
+	opts := mailconn.Options{Timeout: f.timeout, SecretFunc: func(ctx context.Context) (string, error) {
+		s, err := resolveSecret(ctx, in, path, stderr)
+		var pe *config.PermissionError
+		if errors.As(err, &pe) && pe.Untrusted {
+			refused = err
+		}
+		return s, err
+	}}
 	if in.Auth == config.AuthOAuth2 {
 		opts.AuthFailureHint = mailoauth.AfterFailure(in)
 	}
@@ -92,6 +101,8 @@ func runConnectionTest(ctx context.Context, in *config.Incoming, path string, f 
 	res := mailconn.Test(ctx, *in, opts, p.Event)
 	p.Result(res)
 	switch {
+	case refused != nil && !res.OK:
+		return usageErr(refused)
 	case res.OK:
 		return nil
 	case res.Canceled || errors.Is(ctx.Err(), context.Canceled):

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -66,9 +67,12 @@ func writeMode(t *testing.T, path, data string, mode os.FileMode) {
 // before password_command runs (it would leave a marker file).
 func TestTrustRefusedBeforeCommand(t *testing.T) {
 	needRoot(t)
+	// password_command runs at the authenticate step: the control case
+	// needs a server that gets that far.
+	srv := mailtest.Start(t, mailtest.Options{})
 	doc := func(marker, extra string) string {
-		return "version = 1\n[incoming]\nprotocol = \"imap\"\nserver = \"127.0.0.1\"\nport = 1\nusername = \"u\"\n" +
-			"password_command = \"touch " + marker + "; echo pw\"\n" + extra
+		return fmt.Sprintf("version = 1\n[incoming]\nprotocol = \"imap\"\nserver = %q\nport = %d\nsecurity = \"none\"\nusername = \"u\"\n",
+			srv.Host, srv.IMAP) + "password_command = \"touch " + marker + "; echo pw\"\n" + extra
 	}
 	tests := []struct {
 		name    string

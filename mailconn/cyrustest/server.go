@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -344,7 +343,7 @@ func (s *Server) run(master, conf, cyrusConf string) error {
 		master, "-D", "-C", conf, "-M", cyrusConf, "-p", filepath.Join(s.Dir, "master.pid"))
 	cmd.Dir = s.Dir
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = rigProcAttr()
 	stop, err := cmd.StdinPipe()
 	if err != nil {
 		_ = out.Close()
@@ -377,12 +376,12 @@ func (s *Server) Close() {
 			select {
 			case <-s.exited:
 			case <-time.After(stopTimeout):
-				_ = syscall.Kill(-pid, syscall.SIGKILL)
+				killGroup(pid)
 				<-s.exited
 			}
 			// The master is gone; stray children and the watchdog's reader
 			// (same process group) go too.
-			_ = syscall.Kill(-pid, syscall.SIGKILL)
+			killGroup(pid)
 			_ = s.out.Close()
 		}
 		removeAll(s.Dir)

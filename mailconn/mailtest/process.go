@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -46,7 +45,7 @@ func (s *Server) run(bin, conf string) error {
 	cmd := exec.Command(bin, "-F", "-c", conf)
 	cmd.Dir = s.Dir
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	cmd.SysProcAttr = rigProcAttr()
 	if err := cmd.Start(); err != nil {
 		_ = out.Close()
 		return fmt.Errorf("start dovecot: %w", err)
@@ -134,7 +133,7 @@ func (s *Server) Close() {
 // from a graceful stop, as its folder goes next. The killed children are
 // reaped by init.
 func (s *Server) kill() {
-	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+	killGroup(s.cmd.Process)
 	<-s.exited
 }
 

@@ -219,4 +219,3 @@ func RemoveAll(dir string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
-
