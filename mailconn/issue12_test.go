@@ -1,3 +1,5 @@
+//go:build linux
+
 package mailconn_test
 
 // Issue 12, "Found" items 1–3, against every real server of the rig where

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package nsrig runs a test mail server inside a private mount and PID
 // namespace (unshare(1)), for the rigs whose servers have compiled-in paths
 // (couriertest) or read system files (mailutilstest): a shell script bind-
