@@ -134,23 +134,28 @@ func runCheck(ctx context.Context, g *globals, f checkFlags, stdout, stderr io.W
 	now := time.Now()
 
 	var events []mailconn.Event
-	var res mailconn.Result
-	secret, err := resolveSecret(ctx, in, path, stderr)
+	// As in test: the secret is got at the authenticate step, so a source
+	// that fails there (a revoked OAuth 2.0 sign-in, a password_command
+	// that fails) is CRITICAL at authenticate, which is what monitoring is
+	// for; only the trust rule's refusal is UNKNOWN.
+	var refused error
+	opts := mailconn.Options{Timeout: f.timeout, Oldest: th.NeedOldest(), SecretFunc: func(ctx context.Context) (string, error) {
+		s, err := resolveSecret(ctx, in, path, stderr)
+		var pe *config.PermissionError
+		if errors.As(err, &pe) && pe.Untrusted {
+			refused = err
+		}
+		return s, err
+	}}
+	if in.Auth == config.AuthOAuth2 {
+		opts.AuthFailureHint = mailoauth.AfterFailure(in)
+	}
+	res := mailconn.Test(ctx, *in, opts, func(e mailconn.Event) { events = append(events, e) })
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled):
 		return &exitError{code: exitUnknown}
-	case err != nil && in.Auth == config.AuthOAuth2:
-		// A revoked sign-in or an aged-out refresh token: what monitoring
-		// is for, so CRITICAL at the sign-in, not UNKNOWN.
-		res = mailconn.Result{FailedStep: mailconn.StepAuthenticate, Field: mailconn.FieldOAuth2, Hint: err.Error()}
-	case err != nil:
-		return unknown(err)
-	default:
-		opts := mailconn.Options{Secret: secret, Timeout: f.timeout, Oldest: th.NeedOldest()}
-		if in.Auth == config.AuthOAuth2 {
-			opts.AuthFailureHint = mailoauth.AfterFailure(in)
-		}
-		res = mailconn.Test(ctx, *in, opts, func(e mailconn.Event) { events = append(events, e) })
+	case refused != nil && !res.OK:
+		return unknown(refused)
 	}
 	rep := monitor.Evaluate(*in, res, events, th, now)
 

@@ -150,6 +150,38 @@ func TestCheckNagios(t *testing.T) {
 			t.Errorf("exit %d; want mailsetup_up 0 and the failed connect:\n%s", code, out)
 		}
 	})
+	t.Run("password-command-fails", func(t *testing.T) {
+		// A secret source that fails is what monitoring is for: CRITICAL
+		// at the sign-in, naming the command's failure, not UNKNOWN.
+		path := checkConfig(t, srv, config.ProtocolIMAP, config.SecurityTLS, srv.IMAPS, "", func(in *config.Incoming) {
+			in.Password, in.PasswordCommand = "", "echo vault is sealed >&2; exit 3"
+		})
+		code, out, errs := runCheckCLI(t, "--config", path)
+		if code != 2 {
+			t.Fatalf("exit %d, want 2 (CRITICAL)\n%s%s", code, out, errs)
+		}
+		if text, _ := nagiosStatus(t, code, out); !strings.Contains(text, "the authenticate step failed") || !strings.Contains(text, "vault is sealed") {
+			t.Errorf("status %q does not name the sign-in and the command's failure", text)
+		}
+	})
+	t.Run("untrusted-password-file", func(t *testing.T) {
+		// The trust rule refuses before anything runs: UNKNOWN.
+		dir := t.TempDir()
+		pwFile := filepath.Join(dir, "secret")
+		if err := os.WriteFile(pwFile, []byte(mailtest.Alice.Password+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		path := checkConfig(t, srv, config.ProtocolIMAP, config.SecurityTLS, srv.IMAPS, "", func(in *config.Incoming) {
+			in.Password, in.PasswordFile = "", pwFile
+		})
+		if err := os.Chmod(pwFile, 0o620); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errs := runCheckCLI(t, "--config", path)
+		if code != 3 || !strings.Contains(out, "chmod go-w") {
+			t.Fatalf("exit %d, want 3 (UNKNOWN) with the fix\n%s%s", code, out, errs)
+		}
+	})
 	t.Run("broken-config", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "config.toml")
 		if err := os.WriteFile(path, []byte("[incoming\nserver = \n"), 0o600); err != nil {
