@@ -73,7 +73,7 @@ func runLines(ctx context.Context, o lineOptions) error {
 
 	// The screens' model: its steps, forms and draft are what is asked.
 	m := newModel(o.path, o.start, environment{ascii: true}, o.test)
-	l := &lineMode{ctx: ctx, p: p, o: o, m: m, d: m.draft}
+	l := &lineMode{ctx: ctx, p: p, o: o, screens: m.screens, d: m.draft}
 	switch s := o.start; {
 	case s.cfg != nil:
 		if s.permErr != nil {
@@ -114,11 +114,11 @@ func runLines(ctx context.Context, o lineOptions) error {
 
 // lineMode asks the screens' inputs as lines.
 type lineMode struct {
-	ctx context.Context
-	p   *prompter
-	o   lineOptions
-	m   *Model
-	d   *draft
+	ctx     context.Context
+	p       *prompter
+	o       lineOptions
+	screens map[screenID]screen // the screens' forms: what is asked, in their order
+	d       *draft
 }
 
 // walk asks every step up to the test, in the screens' order; a step's
@@ -147,7 +147,7 @@ func (l *lineMode) walk() error {
 func (l *lineMode) askScreen(id screenID) error {
 	w := l.p.w
 	fmt.Fprintln(w)
-	if f := l.m.screens[id].inputs(); f == nil || l.d.label(f.fields[0]) != screenTitles[id] {
+	if f := l.screens[id].inputs(); f == nil || l.d.label(f.fields[0]) != screenTitles[id] {
 		fmt.Fprintln(w, screenTitles[id]) // the step's heading, unless its one question says it
 	}
 	if id == scrCerts && l.d.security.value() == config.SecurityNone {
@@ -160,7 +160,7 @@ func (l *lineMode) askScreen(id screenID) error {
 // askFrom asks the screen's shown inputs after the input from (all of
 // them when from is nil).
 func (l *lineMode) askFrom(id screenID, from field) error {
-	f := l.m.screens[id].inputs()
+	f := l.screens[id].inputs()
 	if f == nil {
 		return nil
 	}
@@ -194,7 +194,7 @@ func (l *lineMode) askField(f field) error {
 	case *choiceField:
 		err = l.askChoice(f, f.choices, f.value(), a, nil)
 	case *inlineChoice:
-		err = l.askChoice(f, f.choices, f.value(), a, f.problem)
+		err = l.askChoice(f, f.choices, f.value(), a, nil) // its check needs what it shows: validate asks again
 	case *checkField:
 		if f.note != nil {
 			fmt.Fprintln(w, "  "+lineText(f.note()))
@@ -305,12 +305,12 @@ func (l *lineMode) validate() error {
 			return nil
 		}
 		var bad field
+		var scr screenID
 		for _, e := range flattenErrors(err) {
 			var ve *config.ValidationError
 			if errors.As(e, &ve) {
-				if _, f := l.d.target(ve.Key); f != nil {
-					fmt.Fprintf(l.p.w, "  %s: %s\n", l.d.label(f), ve.Message)
-					bad = f
+				if scr, bad = l.d.target(ve.Key); bad != nil {
+					fmt.Fprintf(l.p.w, "  %s: %s\n", l.d.label(bad), ve.Message)
 					break
 				}
 			}
@@ -318,7 +318,7 @@ func (l *lineMode) validate() error {
 		if bad == nil {
 			return fmt.Errorf("the answers make an invalid config: %w", err)
 		}
-		if err := l.askField(bad); err != nil {
+		if err := l.reask(scr, bad); err != nil {
 			return err
 		}
 	}
@@ -440,7 +440,7 @@ func (l *lineMode) change(at string) error {
 	def := ""
 	_, target := l.d.target(at)
 	for _, id := range l.d.steps() {
-		f := l.m.screens[id].inputs()
+		f := l.screens[id].inputs()
 		if f == nil || id == scrCerts && l.d.security.value() == config.SecurityNone {
 			continue
 		}
@@ -472,16 +472,23 @@ func (l *lineMode) change(at string) error {
 	if s.f == field(l.d.password) {
 		l.d.password.setValue("") // a new try after the server rejected it
 	}
-	if err := l.askField(s.f); err != nil {
+	if err := l.reask(s.id, s.f); err != nil {
 		return err
 	}
-	switch s.f.(type) {
-	case *choiceField, *inlineChoice: // what the choice shows follows it
-		if err := l.askFrom(s.id, s.f); err != nil {
-			return err
-		}
-	}
 	return l.validate()
+}
+
+// reask asks f of screen id again; after a choice, also what it shows on
+// the screen after it (a password file after "In a password file").
+func (l *lineMode) reask(id screenID, f field) error {
+	if err := l.askField(f); err != nil {
+		return err
+	}
+	switch f.(type) {
+	case *choiceField, *inlineChoice:
+		return l.askFrom(id, f)
+	}
+	return nil
 }
 
 // printTest runs the connection test and prints each finished step as it

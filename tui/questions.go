@@ -24,22 +24,24 @@ func (d *draft) defineQuestions() {
 	d.asks = map[field]*lineAsk{
 		d.kind: {question: "Account type", aliases: map[string]string{"imap4": config.ProtocolIMAP, "pop": config.ProtocolPOP3}},
 		d.port: {empty: "the default"},
-		d.keep: {aliases: map[string]string{
-			"inline": keepInline, "config": keepInline, "file": keepFile, "env": keepEnv, "environment": keepEnv,
-			"variable": keepEnv, "command": keepCommand, "none": keepOAuth, "oauth": keepOAuth,
-		}},
+		d.keep: {
+			aliases: map[string]string{
+				"inline": keepInline, "config": keepInline, "file": keepFile, "env": keepEnv, "environment": keepEnv,
+				"variable": keepEnv, "command": keepCommand, "none": keepOAuth, "oauth": keepOAuth,
+			},
+			before: func() string { // before the choice it is about
+				if d.oauth2() {
+					return ""
+				}
+				return oauthServerNote(d.server.value())
+			},
+		},
 		d.auth: {
 			question: "Authentication",
 			aliases: map[string]string{
 				"n": config.AuthPassword, "no": config.AuthPassword, // the answers to the old SPA yes/no question
 				"y": config.AuthSPA, "yes": config.AuthSPA,
 				"oauth": config.AuthOAuth2, "oauth 2.0": config.AuthOAuth2,
-			},
-			before: func() string {
-				if d.oauth2() {
-					return ""
-				}
-				return oauthServerNote(d.server.value())
 			},
 			after: func() string {
 				if d.oauth2() {
