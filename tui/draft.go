@@ -45,6 +45,7 @@ type draft struct {
 	oauthBase                    *config.OAuth2 // the table being edited; nil for a new one
 	currentSecret                string         // its inline client secret
 	credsFields, oauthFields     []field
+	asks                         map[field]*lineAsk // what the line mode adds to an input (questions.go)
 }
 
 func newDraft(path string) *draft {
@@ -124,6 +125,7 @@ func newDraft(path string) *draft {
 	d.serverName = newTextField("Verify name", "optional: the name on the certificate", checkTLSName)
 
 	d.newOAuthFields()
+	d.defineQuestions()
 	return d
 }
 
@@ -155,6 +157,21 @@ func (d *draft) newOAuthFields() {
 	d.tokenFile.note = func() string { return "Written at sign-in, mode 0600; the connector reads it too." }
 	d.oauthFields = []field{d.provider, d.flow, d.tenant, d.clientID, d.deviceURL, d.tokenURL, d.scopes,
 		d.secretKeep, d.secretFile, d.secretEnv, d.secretCommand, d.secretInline, d.tokenFile}
+}
+
+// steps are the numbered screens for the chosen protocol and sign-in:
+// POP3 has no mailbox, OAuth 2.0 adds its settings. The wizard and the
+// line mode both walk them.
+func (d *draft) steps() []screenID {
+	s := []screenID{scrAccount, scrServer}
+	if d.protocol() == config.ProtocolIMAP {
+		s = append(s, scrMailbox)
+	}
+	s = append(s, scrCredentials, scrSPA)
+	if d.oauth2() {
+		s = append(s, scrOAuth)
+	}
+	return append(s, scrSecurity, scrCerts, scrTest, scrReview)
 }
 
 // protocol is the chosen account type.

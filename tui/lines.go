@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"charm.land/bubbles/v2/textinput"
+
 	"github.com/mailsetup/mailsetup/config"
 	"github.com/mailsetup/mailsetup/internal/shellquote"
 	"github.com/mailsetup/mailsetup/mailconn"
@@ -28,56 +30,38 @@ type lineOptions struct {
 
 // runLines is the accessible line mode: the wizard's steps as plain
 // prompts, one answer per line, for pipes, TERM=dumb, serial consoles and
-// screen readers. An empty answer keeps the default shown in brackets; a
-// choice is answered by its number or its name; "-" clears an optional
-// value. An answer that cannot be used asks again (at most 5 times); input
-// that ends before the last question is an error and nothing is written.
+// screen readers. It walks the same steps and inputs as the screens (the
+// draft's steps, each screen's form with what it hides now) and asks each
+// input with its screen label, its current value as the default in
+// brackets, its choices and its check; the draft's lineAsk adds the other
+// answers a choice takes (questions.go). An empty answer keeps the
+// default; a choice is answered by its number or its name; "-" clears an
+// optional value. An answer that cannot be used asks again (at most 5
+// times); input that ends before the last question is an error and
+// nothing is written.
 //
-// The questions, in order (those in parentheses only when their condition
-// holds):
+// The order is the screens': account type; server name, port; (IMAP4)
+// mail box; user name, keep password, the password or its source; the
+// authentication; (OAuth 2.0) the OAuth 2.0 settings; secure connection;
+// (not None) reject invalid certificates, CA file, pin, name to verify.
+// Then "Test the connection now? [Y/n]" and "Save to PATH? [Y/n]".
 //
-//  1. (a config file exists) Edit the existing settings in PATH? [Y/n]
-//     — no starts from the defaults. If the file cannot be loaded the
-//     error is printed and the question is "Start from the defaults? [Y/n]".
-//  2. Account type: 1) IMAP4 2) POP3 — "imap" or "pop3" also work.
-//  3. Server name
-//  4. Port — empty: the default for the protocol and security.
-//  5. (IMAP4) Mail box [INBOX]
-//  6. User name
-//  7. Keep the password: 1) in this config file, 2) in a password file,
-//     or 3) in an environment variable, 4) from a command, 5) no password:
-//     OAuth 2.0 — also "password", "file", "env", "command", "oauth".
-//     5 skips 8 and 9.
-//  8. Password (echo off on a terminal; "[unchanged]" keeps the current
-//     one) — or, by the answer to 7: Password file, Environment variable,
-//     Command.
-//  9. Authentication: 1) Password, 2) Require Secure Password
-//     Authentication (SPA), 3) OAuth 2.0 — "n" and "y" (the answers of the
-//     former SPA yes/no question) mean 1 and 2.
-//  10. (OAuth 2.0) The [incoming.oauth2] settings: provider (Microsoft 365,
-//     Google, other), sign-in flow (device code or client credentials; not
-//     for Google), tenant (Microsoft), device authorization URL, token URL
-//     and scopes (other), client ID, client secret source and value
-//     (client credentials, Google, other), token file (not for client
-//     credentials); asked again while config.Validate finds a problem.
-//  11. Secure connection: 1) None, 2) STARTTLS, if available,
-//     then STARTTLS as 3) and SSL/TLS as 4) — also "none",
-//     "starttls-if-available", "starttls", "tls".
-//  12. (not None) Reject invalid certificates? [Y/n]
-//  13. (not None) CA file (optional)
-//  14. (not None) Pinned certificate SHA-256 (optional)
-//  15. (not None) Name to verify on the certificate (optional)
-//  16. Test the connection now? [Y/n] — the steps are printed as they run.
-//     With OAuth 2.0 and no usable sign-in, the sign-in comes first: "Open
-//     https://… and enter the code ABCD-EFGH (expires in 14:59)."; the
-//     test runs once it is done.
-//  17. Either "Save to PATH? [Y/n]" (test passed or skipped), or "The
-//     connection test failed. Save anyway? [y/N]". No returns ErrNotSaved.
+// An existing config is edited: on a terminal the first question is
+// "Edit the existing settings in PATH? [Y/n]"; from a pipe it is not
+// asked, so the same answers work on a fresh file and on the file they
+// wrote. Piped answers are echoed after their prompt (a secret as
+// "(hidden)"), so a transcript shows them.
 //
-// For example, a new IMAPS account with a subfolder:
+// After a failed test the question is what to do: 1) test again, 2)
+// change a setting (the one the failure points to first), 3) save anyway,
+// 4) quit without saving — also "retry", "change", "save", "quit", "n".
+// A "y" is no answer to it. Quitting, or input that ends there, returns
+// ErrNotSaved; saving anyway returns ErrSavedAfterFailure (both exit 1).
 //
-//	printf '%s\n' imap mail.example.com '' INBOX/Support support@example.com \
-//	    1 "$PASSWORD" n tls y '' '' '' y y | mailsetup --accessible
+// For example, a new IMAPS account with a subfolder (README.md):
+//
+//	printf '%s\n' imap "$MAIL_SERVER" "$MAIL_PORT" INBOX/Support "$MAIL_USER" \
+//	    1 "$MAIL_PASSWORD" 1 tls y '' '' '' y y | mailsetup --accessible
 func runLines(ctx context.Context, o lineOptions) error {
 	p := &prompter{ctx: ctx, r: bufio.NewReader(o.in), w: o.out, in: o.in, terminal: o.terminal}
 	if o.oauth.login == nil {
@@ -85,9 +69,11 @@ func runLines(ctx context.Context, o lineOptions) error {
 	}
 	w := o.out
 	fmt.Fprintln(w, "mailsetup: set up the Mail Connector's incoming mail server.")
-	fmt.Fprintf(w, "Config file: %s. Nothing is written until you save.\n\n", o.path)
+	fmt.Fprintf(w, "Config file: %s. Nothing is written until you save.\n", o.path)
 
-	in := config.Default().Incoming
+	// The screens' model: its steps, forms and draft are what is asked.
+	m := newModel(o.path, o.start, environment{ascii: true}, o.test)
+	l := &lineMode{ctx: ctx, p: p, o: o, screens: m.screens, d: m.draft}
 	switch s := o.start; {
 	case s.cfg != nil:
 		if s.permErr != nil {
@@ -96,12 +82,16 @@ func runLines(ctx context.Context, o lineOptions) error {
 		for _, wn := range s.warnings {
 			fmt.Fprintf(w, "[warn] %s\n", wn)
 		}
+		if !o.terminal {
+			fmt.Fprintf(w, "Editing the existing settings in %s: an empty answer keeps one.\n", o.path)
+			break
+		}
 		edit, err := p.yesNo(fmt.Sprintf("Edit the existing settings in %s?", o.path), true)
 		if err != nil {
 			return err
 		}
-		if edit {
-			in = s.cfg.Incoming
+		if !edit {
+			l.d.load(config.Default().Incoming)
 		}
 	case s.loadErr != nil:
 		fmt.Fprintf(w, "[FAIL] %s cannot be used: %s\n", o.path, describeLoadError(s.loadErr))
@@ -113,192 +103,407 @@ func runLines(ctx context.Context, o lineOptions) error {
 			return fmt.Errorf("config %s: %w", o.path, s.loadErr)
 		}
 	}
-	if err := askSettings(p, &in, o.path); err != nil {
+	if err := l.walk(); err != nil {
 		return err
 	}
-	finishPort(&in)
-	c := config.Config{Version: config.SchemaVersion, Incoming: in}
-	if _, err := c.Validate(); err != nil {
-		return fmt.Errorf("the answers make an invalid config: %w", err)
+	if err := l.validate(); err != nil {
+		return err
 	}
+	return l.finish()
+}
 
-	passed := true
+// lineMode asks the screens' inputs as lines.
+type lineMode struct {
+	ctx     context.Context
+	p       *prompter
+	o       lineOptions
+	screens map[screenID]screen // the screens' forms: what is asked, in their order
+	d       *draft
+}
+
+// walk asks every step up to the test, in the screens' order; a step's
+// answers may add or drop later steps (POP3 has no mailbox).
+func (l *lineMode) walk() error {
+	asked := map[screenID]bool{}
+	for {
+		next := scrTest
+		for _, id := range l.d.steps() {
+			if !asked[id] {
+				next = id
+				break
+			}
+		}
+		if next == scrTest || next == scrReview {
+			return nil
+		}
+		asked[next] = true
+		if err := l.askScreen(next); err != nil {
+			return err
+		}
+	}
+}
+
+// askScreen asks the inputs the screen shows now, in its order.
+func (l *lineMode) askScreen(id screenID) error {
+	w := l.p.w
+	fmt.Fprintln(w)
+	if f := l.screens[id].inputs(); f == nil || l.d.label(f.fields[0]) != screenTitles[id] {
+		fmt.Fprintln(w, screenTitles[id]) // the step's heading, unless its one question says it
+	}
+	if id == scrCerts && l.d.security.value() == config.SecurityNone {
+		fmt.Fprintln(w, "  With Secure connection None there is no TLS: no certificate settings apply.")
+		return nil
+	}
+	return l.askFrom(id, nil)
+}
+
+// askFrom asks the screen's shown inputs after the input from (all of
+// them when from is nil).
+func (l *lineMode) askFrom(id screenID, from field) error {
+	f := l.screens[id].inputs()
+	if f == nil {
+		return nil
+	}
+	started := from == nil
+	for i, fl := range f.fields {
+		switch {
+		case fl == from:
+			started = true
+		case started && f.visible(i):
+			if err := l.askField(fl); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// askField asks one input by its definition and sets it.
+func (l *lineMode) askField(f field) error {
+	w := l.p.w
+	a := l.d.ask(f)
+	if a.before != nil {
+		if s := a.before(); s != "" {
+			fmt.Fprintln(w, "  [warn] "+s)
+		}
+	}
+	var err error
+	switch f := f.(type) {
+	case *textField:
+		err = l.askText(f, a)
+	case *choiceField:
+		err = l.askChoice(f, f.choices, f.value(), a, nil)
+	case *inlineChoice:
+		err = l.askChoice(f, f.choices, f.value(), a, nil) // its check needs what it shows: validate asks again
+	case *checkField:
+		if f.note != nil {
+			fmt.Fprintln(w, "  "+lineText(f.note()))
+		}
+		f.checked, err = l.p.yesNo(l.d.label(f)+"?", f.checked)
+	}
+	if err != nil {
+		return err
+	}
+	if a.after != nil {
+		if s := a.after(); s != "" {
+			fmt.Fprintln(w, "  "+s)
+		}
+	}
+	return nil
+}
+
+// askChoice asks for one of choices; problem, when set, is the input's
+// check after the answer.
+func (l *lineMode) askChoice(f field, choices []choice, def string, a *lineAsk, problem func() string) error {
+	label := l.d.label(f)
+	for range maxAttempts {
+		v, err := l.p.choose(label, choices, def, a.aliases)
+		if err != nil {
+			return err
+		}
+		choose(f, v)
+		if problem != nil {
+			if pr := problem(); pr != "" {
+				fmt.Fprintln(l.p.w, "  "+pr)
+				def = v
+				continue
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("no usable answer to %q after %d tries", label, maxAttempts)
+}
+
+// askText asks a text input: a secret with echo off on a terminal; an
+// input that may stay empty says so, and "-" clears it.
+func (l *lineMode) askText(f *textField, a *lineAsk) error {
+	p, label := l.p, l.d.label(f)
+	if f.note != nil {
+		if n := f.note(); n != "" {
+			fmt.Fprintln(p.w, "  "+lineText(n))
+		}
+	}
+	emptyProblem := callCheck(f.check, "")
+	if f.input.EchoMode == textinput.EchoPassword {
+		s, err := p.secret(label, emptyProblem, emptyProblem == "")
+		if err != nil {
+			return err
+		}
+		f.setValue(s) // empty: the current one is kept
+		return nil
+	}
+	def := f.value()
+	prompt := label
+	optional := emptyProblem == ""
+	if optional && a.empty != "the default" || def != "" && optional {
+		none := a.empty
+		if none == "" {
+			none = "none"
+		}
+		prompt += " (optional"
+		if def != "" {
+			prompt += ", - for " + none
+		}
+		prompt += ")"
+	}
+	if def != "" {
+		prompt += " [" + def + "]"
+	}
+	for range maxAttempts {
+		s, err := p.line(prompt + ": ")
+		if err != nil {
+			return err
+		}
+		s = strings.TrimSpace(s)
+		if s == "" {
+			s = def
+		}
+		if optional && s == clearAnswer {
+			s = ""
+		}
+		f.setValue(s)
+		if pr := f.problem(); pr != "" {
+			fmt.Fprintln(p.w, "  "+pr)
+			continue
+		}
+		if wn := callCheck(f.warn, f.value()); wn != "" {
+			fmt.Fprintln(p.w, "  [warn] "+lineText(wn))
+		}
+		return nil
+	}
+	f.setValue(def)
+	return fmt.Errorf("no usable answer to %q after %d tries", label, maxAttempts)
+}
+
+// validate asks again, with config.Validate's message, each input whose
+// value the whole config refuses.
+func (l *lineMode) validate() error {
+	for range maxAttempts {
+		c := l.d.config()
+		_, err := c.Validate()
+		if err == nil {
+			return nil
+		}
+		var bad field
+		var scr screenID
+		for _, e := range flattenErrors(err) {
+			var ve *config.ValidationError
+			if errors.As(e, &ve) {
+				if scr, bad = l.d.target(ve.Key); bad != nil {
+					fmt.Fprintf(l.p.w, "  %s: %s\n", l.d.label(bad), ve.Message)
+					break
+				}
+			}
+		}
+		if bad == nil {
+			return fmt.Errorf("the answers make an invalid config: %w", err)
+		}
+		if err := l.reask(scr, bad); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("no valid config after %d tries", maxAttempts)
+}
+
+// What to do after a failed test.
+const (
+	afterRetry  = "retry"
+	afterChange = "change"
+	afterSave   = "save"
+	afterQuit   = "quit"
+)
+
+var afterAliases = map[string]string{
+	"r": afterRetry, "t": afterRetry, "test": afterRetry, "again": afterRetry,
+	"c": afterChange, "s": afterSave, "save anyway": afterSave,
+	"q": afterQuit, "n": afterQuit, "no": afterQuit,
+}
+
+// finish asks to test, and after a failed test what to do, then to save.
+func (l *lineMode) finish() error {
+	p, w, o := l.p, l.p.w, l.o
+	fmt.Fprintln(w)
 	run, err := p.yesNo("Test the connection now?", true)
 	if err != nil {
 		return err
 	}
-	if run {
-		passed = printTest(ctx, w, o, in)
-		if ctx.Err() != nil {
+	passed := !run
+	for run && !passed {
+		c := l.d.config()
+		res := printTest(l.ctx, w, o, c.Incoming, l.d)
+		if l.ctx.Err() != nil {
 			return ErrInterrupted
 		}
+		if passed = res.OK; passed {
+			break
+		}
+		act, err := l.afterFailure(res)
+		if err == nil && act == afterChange {
+			err = l.change(res.Field)
+		}
+		if err != nil {
+			if errors.Is(err, ErrInterrupted) {
+				return err
+			}
+			fmt.Fprintln(w, "Nothing was saved.")
+			return notSavedError{err}
+		}
+		switch act {
+		case afterSave:
+			if err := l.save(); err != nil {
+				return err
+			}
+			fmt.Fprintln(w, "The connection test failed: the connector will fail the same way until the server or the settings change.")
+			return ErrSavedAfterFailure
+		case afterQuit:
+			fmt.Fprintln(w, "Nothing was saved.")
+			return ErrNotSaved
+		}
 	}
-	var save bool
 	if passed {
-		save, err = p.yesNo(fmt.Sprintf("Save to %s?", o.path), true)
-	} else {
-		save, err = p.yesNo("The connection test failed. Save anyway?", false)
+		save, err := p.yesNo(fmt.Sprintf("Save to %s?", o.path), true)
+		if err != nil {
+			return err
+		}
+		if !save {
+			fmt.Fprintln(w, "Nothing was saved.")
+			return ErrNotSaved
+		}
 	}
-	if err != nil {
+	if err := l.save(); err != nil {
 		return err
 	}
-	if !save {
-		fmt.Fprintln(w, "Nothing was saved.")
-		return ErrNotSaved
-	}
-	if err := config.Save(o.path, &c, config.SaveOptions{}); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "Saved %s.\nTest it again at any time with: mailsetup test --config %s\n", o.path, shellquote.Quote(o.path))
+	in := l.d.incoming()
 	if !run && in.Auth == config.AuthOAuth2 && in.OAuth2.EffectiveFlow() != config.FlowClientCredentials {
 		fmt.Fprintf(w, "Sign in before the connector starts: %s\n", oauth.LoginCommand(o.path))
 	}
 	return nil
 }
 
-// askSettings asks questions 2-15 and fills in; path is the config's, for
-// the suggested token file.
-func askSettings(p *prompter, in *config.Incoming, path string) error {
-	var err error
-	if in.Protocol, err = p.choose("Account type", accountChoices, in.Protocol, map[string]string{"imap4": "imap", "pop": "pop3"}); err != nil {
+func (l *lineMode) save() error {
+	c := l.d.config()
+	if err := config.Save(l.o.path, &c, config.SaveOptions{}); err != nil {
 		return err
 	}
-	if in.Server, err = p.ask("Server name", in.Server, checkServer); err != nil {
-		return err
-	}
-	portDef := ""
-	if in.Port != 0 && in.Port != config.DefaultPort(in.Protocol, in.Security) {
-		portDef = strconv.Itoa(in.Port)
-	}
-	hint := fmt.Sprintf("  An empty port means the default: %d with SSL/TLS, else %d.",
-		config.DefaultPort(in.Protocol, config.SecurityTLS), config.DefaultPort(in.Protocol, config.SecurityStartTLS))
-	if portDef != "" {
-		hint += " Type - for the default."
-	}
-	fmt.Fprintln(p.w, hint)
-	port, err := p.ask("Port", portDef, func(v string) string {
-		if v == clearAnswer {
-			return ""
-		}
-		return checkPort(v)
-	})
-	if err != nil {
-		return err
-	}
-	in.Port, _ = strconv.Atoi(port) // "" and "-": 0, the default
-	if in.Protocol == config.ProtocolIMAP {
-		fmt.Fprintln(p.w, "  A subfolder is written with the server's separator, e.g. INBOX.Support or INBOX/Support; Office 365 takes only slashes.")
-		mb, err := p.ask("Mail Box", in.EffectiveMailbox(), func(v string) string {
-			if msg := checkMailbox(v); msg != "" {
-				return msg
-			}
-			if w := office365Warning(in.Server, v); w != "" {
-				fmt.Fprintln(p.w, "  [warn] "+w)
-			}
-			return ""
-		})
-		if err != nil {
-			return err
-		}
-		in.Mailbox = mb
-	} else {
-		in.Mailbox = ""
-	}
-	if in.Username, err = p.ask("User name", in.Username, required("Type the mailbox's user name.")); err != nil {
-		return err
-	}
-	if err := askAuth(p, in, path); err != nil {
-		return err
-	}
-	return askSecurity(p, in)
+	fmt.Fprintf(l.p.w, "Saved %s.\nTest it again at any time with: mailsetup test --config %s\n", l.o.path, shellquote.Quote(l.o.path))
+	return nil
 }
 
-// askPassword asks where the password is kept and for the password or its
-// source; "no password" chooses OAuth 2.0.
-func askPassword(p *prompter, in *config.Incoming) error {
-	def := in.PasswordSource()
-	switch {
-	case in.Auth == config.AuthOAuth2:
-		def = keepOAuth
-	case def == "":
-		def = keepInline
+// afterFailure asks what to do after the failed test res: test again,
+// change a setting (the one at fault first), save anyway or quit.
+func (l *lineMode) afterFailure(res mailconn.Result) (string, error) {
+	change := choice{value: afterChange, label: "Change a setting"}
+	def := afterRetry
+	if _, f := l.d.target(res.Field); f != nil && res.Field != "" {
+		change.short = l.d.label(f) + " first"
+		def = afterChange
 	}
-	keep, err := p.choose("Keep the password", keepChoices, def, map[string]string{
-		"inline": keepInline, "config": keepInline, "file": keepFile, "env": keepEnv, "environment": keepEnv, "command": keepCommand,
-		"none": keepOAuth, "oauth": keepOAuth,
-	})
-	if err != nil {
-		return err
+	choices := []choice{
+		{value: afterRetry, label: "Test again"},
+		change,
+		{value: afterSave, label: "Save anyway", short: "the connector will fail the same way"},
+		{value: afterQuit, label: "Quit without saving"},
 	}
-	if keep == keepOAuth {
-		in.Auth = config.AuthOAuth2
-		return nil
-	}
-	if in.Auth == config.AuthOAuth2 {
-		in.Auth = config.AuthPassword
-	}
-	current := *in
-	in.Password, in.PasswordFile, in.PasswordEnv, in.PasswordCommand = "", "", "", ""
-	switch keep {
-	case keepInline:
-		pw, err := p.password(current.Password != "")
-		if err != nil {
-			return err
-		}
-		if pw == "" {
-			pw = current.Password
-		}
-		in.Password = pw
-	case keepFile:
-		in.PasswordFile, err = p.ask("Password file", current.PasswordFile, checkAbsPath("Type the path of the file that holds the password."))
-	case keepEnv:
-		in.PasswordEnv, err = p.ask("Environment variable", current.PasswordEnv, checkEnvName)
-	case keepCommand:
-		in.PasswordCommand, err = p.ask("Command", current.PasswordCommand, required("Type the command that prints the password."))
-	}
-	return err
+	return l.p.choose("The connection test failed. What now?", choices, def, afterAliases)
 }
 
-// askSecurity asks questions 11-15.
-func askSecurity(p *prompter, in *config.Incoming) error {
-	var modes []choice
-	for _, c := range securityChoices {
-		c.short = securityMeaning[c.value]
-		modes = append(modes, c)
+// change asks which setting to change, the one named by at first, and asks
+// it again (with what its answer makes appear on its screen).
+func (l *lineMode) change(at string) error {
+	type shown struct {
+		id screenID
+		f  field
 	}
-	sec, err := p.choose("Secure connection", modes, in.Security, map[string]string{
-		"ssl": config.SecurityTLS, "ssl/tls": config.SecurityTLS, "if-available": config.SecurityStartTLSIfAvailable,
-	})
+	var all []shown
+	var choices []choice
+	aliases := map[string]string{}
+	def := ""
+	_, target := l.d.target(at)
+	for _, id := range l.d.steps() {
+		f := l.screens[id].inputs()
+		if f == nil || id == scrCerts && l.d.security.value() == config.SecurityNone {
+			continue
+		}
+		for i, fl := range f.fields {
+			if !f.visible(i) {
+				continue
+			}
+			v := strconv.Itoa(len(all) + 1)
+			label := l.d.label(fl)
+			all = append(all, shown{id, fl})
+			choices = append(choices, choice{value: v, label: label, short: screenTitles[id]})
+			if _, ok := aliases[strings.ToLower(label)]; !ok {
+				aliases[strings.ToLower(label)] = v
+			}
+			if fl == target && at != "" || def == "" {
+				def = v
+			}
+		}
+	}
+	if target == nil || at == "" {
+		def = "1"
+	}
+	v, err := l.p.choose("Which setting?", choices, def, aliases)
 	if err != nil {
 		return err
 	}
-	in.Security = sec
-	if w := securityWarning[sec]; w != "" {
-		fmt.Fprintln(p.w, "  [warn] "+w)
+	n, _ := strconv.Atoi(v)
+	s := all[n-1]
+	if s.f == field(l.d.password) {
+		l.d.password.setValue("") // a new try after the server rejected it
 	}
-	if sec == config.SecurityNone {
-		return nil
-	}
-	if in.RejectInvalidCertificates, err = p.yesNo("Reject invalid certificates?", in.RejectInvalidCertificates); err != nil {
+	if err := l.reask(s.id, s.f); err != nil {
 		return err
 	}
-	if in.CAFile, err = p.optional("CA file", in.CAFile, checkOptionalPath); err != nil {
+	return l.validate()
+}
+
+// reask asks f of screen id again; after a choice, also what it shows on
+// the screen after it (a password file after "In a password file").
+func (l *lineMode) reask(id screenID, f field) error {
+	if err := l.askField(f); err != nil {
 		return err
 	}
-	if in.PinnedCertificateSHA256, err = p.optional("Pinned certificate SHA-256", in.PinnedCertificateSHA256, checkPin); err != nil {
-		return err
+	switch f.(type) {
+	case *choiceField, *inlineChoice:
+		return l.askFrom(id, f)
 	}
-	in.TLSServerName, err = p.optional("Name to verify on the certificate", in.TLSServerName, checkTLSName)
-	return err
+	return nil
 }
 
 // printTest runs the connection test and prints each finished step as it
-// is reported, then the result. With OAuth 2.0 it gets the token first
-// (signing in when there is no usable sign-in). It reports whether the
-// test passed.
-func printTest(ctx context.Context, w io.Writer, o lineOptions, in config.Incoming) bool {
+// is reported, then the result, each hint once. With OAuth 2.0 it gets the
+// token first (signing in when there is no usable sign-in). d names the
+// setting at fault by its label.
+func printTest(ctx context.Context, w io.Writer, o lineOptions, in config.Incoming, d *draft) mailconn.Result {
 	fmt.Fprintf(w, "Testing %s %s:%d (%s) as %s\n", protocolName(in.Protocol), in.Server, in.Port, securityLabel[in.Security], orDash(in.Username))
-	report := func(ev mailconn.Event) { printEvent(w, ev) }
+	hints := map[string]bool{}
+	report := func(ev mailconn.Event) {
+		if ev.Status == mailconn.StatusWarn || ev.Status == mailconn.StatusFail {
+			hints[safeEvent(ev).Hint] = true
+		}
+		printEvent(w, ev)
+	}
 	var res mailconn.Result
 	var failed *mailconn.Result
 	opts := passwordOptions(in)
@@ -326,14 +531,14 @@ func printTest(ctx context.Context, w io.Writer, o lineOptions, in config.Incomi
 			msg += ": " + e
 		}
 		fmt.Fprintln(w, msg)
-		if res.Hint != "" {
+		if res.Hint != "" && !hints[res.Hint] {
 			fmt.Fprintln(w, "Hint: "+res.Hint)
 		}
-		if res.Field != "" {
-			fmt.Fprintf(w, "The setting at fault: %s.\n", strings.TrimPrefix(res.Field, "incoming."))
+		if scr, f := d.target(res.Field); f != nil && res.Field != "" {
+			fmt.Fprintf(w, "The setting at fault: %s (%s).\n", d.label(f), screenTitles[scr])
 		}
 	}
-	return res.OK
+	return res
 }
 
 // printEvent prints a finished step and, for a warning or failure, its hint.

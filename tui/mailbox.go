@@ -121,15 +121,6 @@ func checkMailbox(v string) string {
 	return ""
 }
 
-// office365Warning warns about a "." in a folder name on Office 365, which
-// takes only "/" between folder levels.
-func office365Warning(server, mailbox string) string {
-	if isOffice365(server) && strings.Contains(mailbox, ".") {
-		return "Office 365 takes only slashes between folders: try \"" + strings.ReplaceAll(mailbox, ".", "/") + "\"."
-	}
-	return ""
-}
-
 func isOffice365(server string) bool {
 	s := strings.ToLower(strings.TrimSuffix(server, "."))
 	return s == "outlook.office365.com" || strings.HasSuffix(s, ".office365.com") || s == "outlook.office.com"

@@ -162,17 +162,7 @@ func (m *Model) applyStyles() {
 }
 
 // steps are the numbered screens for the chosen protocol: POP3 has no mailbox.
-func (m *Model) steps() []screenID {
-	s := []screenID{scrAccount, scrServer}
-	if m.draft.protocol() == config.ProtocolIMAP {
-		s = append(s, scrMailbox)
-	}
-	s = append(s, scrCredentials, scrSPA)
-	if m.draft.oauth2() {
-		s = append(s, scrOAuth)
-	}
-	return append(s, scrSecurity, scrCerts, scrTest, scrReview)
-}
+func (m *Model) steps() []screenID { return m.draft.steps() }
 
 // neighbour is the screen after (dir 1) or before (dir -1) from.
 func (m *Model) neighbour(from screenID, dir int) screenID {

@@ -26,7 +26,7 @@ func TestOAuthLineMode(t *testing.T) {
 		{
 			name: "no password: OAuth 2.0; the device code as plain lines; the test with the token",
 			input: answers("imap", "outlook.office365.com", "", "", "support@example.com",
-				"5", "", "", "", "app-id", "", "tls", "y", "", "", "", "y", "y"),
+				"5", "", "", "", "", "app-id", "", "tls", "y", "", "", "", "y", "y"),
 			want: func(t *testing.T, in config.Incoming, path string) {
 				o := in.OAuth2
 				if in.Auth != config.AuthOAuth2 || in.PasswordSource() != "" || o == nil || o.Provider != config.ProviderMicrosoft ||
@@ -35,13 +35,13 @@ func TestOAuthLineMode(t *testing.T) {
 				}
 			},
 			out: []string{"[warn] Exchange Online turned off passwords for IMAP and POP in 2022", "5) No password: OAuth 2.0",
-				"shared mailbox", "OAuth 2.0 provider:", "1) Microsoft 365", "Choose 1-3 [1]:", "Sign-in flow:",
-				"Tenant (directory ID or domain; common: any) [common]:", "Client ID:", "Token file [",
+				"Authentication:", "Choose 1-3 [3]: ", "shared mailbox", "Provider:", "1) Microsoft 365", "Choose 1-3 [1]:", "Sign-in:",
+				"empty: common, any tenant", "Tenant (optional):", "Client ID: app-id", "Token file [",
 				"Test the connection now?", "The test needs an OAuth 2.0 sign-in first: no OAuth 2.0 sign-in is stored",
 				"Open https://microsoft.com/devicelogin and enter the code WDJB-MJHT (expires in 15:00).",
 				"[ok]   Signed in as support@example.com; token stored in ", "[ok]   OAuth 2.0 token: from ",
 				"[ok]   Resolve", "Connection test passed", "Saved "},
-			not:    []string{"Authentication:", "Password:", "Client secret"},
+			not:    []string{"Password:", "Client secret"},
 			tested: true,
 		},
 		{
@@ -55,14 +55,14 @@ func TestOAuthLineMode(t *testing.T) {
 					t.Errorf("saved %+v, oauth2 %+v", in, o)
 				}
 			},
-			out: []string{"Authentication:", "3) OAuth 2.0 (Microsoft 365, Google)", "Client secret:", "2) File", "Client secret file:", "Saved "},
+			out: []string{"Authentication:", "3) OAuth 2.0 (Microsoft 365, Google)", "Client secret:", "2) File", "Secret file: /etc/mailsetup/oauth-secret", "Saved "},
 			not: []string{"Token file", "Sign in before the connector starts"},
 		},
 		{
 			name: "settings config.Validate refuses are asked again",
 			input: answers("imap", "outlook.office365.com", "", "", "support@example.com", "oauth",
-				"", "2", "", "app-id", "env", "OAUTH_SECRET", // tenant common: refused for client credentials
-				"", "", "contoso.onmicrosoft.com", "", "", "",
+				"", "", "2", "", // tenant common: refused for client credentials
+				"contoso.onmicrosoft.com", "app-id", "env", "OAUTH_SECRET",
 				"tls", "y", "", "", "", "n", "y"),
 			want: func(t *testing.T, in config.Incoming, path string) {
 				if o := in.OAuth2; o == nil || o.Tenant != "contoso.onmicrosoft.com" || o.ClientSecretEnv != "OAUTH_SECRET" {
@@ -70,12 +70,12 @@ func TestOAuthLineMode(t *testing.T) {
 				}
 			},
 			out: []string{`needs your directory's tenant ID or domain in incoming.oauth2.tenant (not "common")`,
-				"The OAuth 2.0 settings again:", "Client ID [app-id]:", "Environment variable [OAUTH_SECRET]:", "Saved "},
+				"Tenant: contoso.onmicrosoft.com", "Client ID: app-id", "Variable: OAUTH_SECRET", "Saved "},
 		},
 		{
 			name: "an expired code fails the test; nothing is saved",
-			input: answers("imap", "outlook.office365.com", "", "", "support@example.com", "5", "", "", "", "app-id", "",
-				"tls", "y", "", "", "", "y", ""),
+			input: answers("imap", "outlook.office365.com", "", "", "support@example.com", "5", "", "", "", "", "app-id", "",
+				"tls", "y", "", "", "", "y", "n"),
 			setup: func(f *fakeOAuth) {
 				f.loginErr = &oauth.ProviderError{Op: "sign-in", Code: "expired_token",
 					Hint: "the code expired before the sign-in finished; run the sign-in again and enter the new code within its time"}
@@ -83,11 +83,11 @@ func TestOAuthLineMode(t *testing.T) {
 			wantErr: ErrNotSaved,
 			out: []string{"enter the code WDJB-MJHT", "[FAIL] The sign-in failed: Sign-in: the provider answered expired_token.",
 				"Hint: The code expired before the sign-in finished", "The test failed: no OAuth 2.0 sign-in",
-				"The connection test failed. Save anyway? [y/N]", "Nothing was saved."},
+				"The connection test failed. What now?", "Choose 1-4 [2]: n", "Nothing was saved."},
 		},
 		{
 			name: "a skipped test says how to sign in later",
-			input: answers("imap", "outlook.office365.com", "", "", "support@example.com", "5", "", "", "", "app-id", "",
+			input: answers("imap", "outlook.office365.com", "", "", "support@example.com", "5", "", "", "", "", "app-id", "",
 				"tls", "y", "", "", "", "n", "y"),
 			out: []string{"Saved ", "Sign in before the connector starts: mailsetup oauth2 login --config "},
 		},

@@ -40,6 +40,15 @@ type lineResult struct {
 // is an error that names the question; Ctrl+C (a cancelled ctx) is
 // ErrInterrupted.
 func (p *prompter) line(prompt string) (string, error) {
+	s, err := p.read(prompt)
+	if err == nil && !p.terminal {
+		fmt.Fprintln(p.w, s) // the answer did not echo: show it after the prompt
+	}
+	return s, err
+}
+
+// read prints prompt and reads one line without showing it.
+func (p *prompter) read(prompt string) (string, error) {
 	fmt.Fprint(p.w, prompt)
 	ch := make(chan lineResult, 1)
 	go func() {
@@ -59,9 +68,6 @@ func (p *prompter) line(prompt string) (string, error) {
 			return "", fmt.Errorf("input ended at the question %q: give one answer per line (an empty line keeps the default)", strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(prompt), ":")))
 		}
 		return "", fmt.Errorf("read answer: %w", res.err)
-	}
-	if !p.terminal {
-		fmt.Fprintln(p.w) // the answer did not echo: end the prompt's line
 	}
 	return strings.TrimRight(res.s, "\r\n"), nil
 }
@@ -91,31 +97,16 @@ func (p *prompter) ask(label, def string, check func(string) string) (string, er
 	return "", fmt.Errorf("no usable answer to %q after %d tries", label, maxAttempts)
 }
 
-// optional asks for a value that may stay empty; "-" clears the current one.
-func (p *prompter) optional(label, def string, check func(string) string) (string, error) {
-	q := label + " (optional"
-	if def != "" {
-		q += ", - for none"
-	}
-	s, err := p.ask(q+")", def, func(v string) string {
-		if v == clearAnswer {
-			return ""
-		}
-		return callCheck(check, v)
-	})
-	if s == clearAnswer {
-		s = ""
-	}
-	return s, err
-}
-
 // choose asks for one of choices by number, value or label.
 func (p *prompter) choose(label string, choices []choice, def string, aliases map[string]string) (string, error) {
-	fmt.Fprintln(p.w, label+":")
+	if !strings.HasSuffix(label, "?") {
+		label += ":"
+	}
+	fmt.Fprintln(p.w, label)
 	defN := 1
 	for i, c := range choices {
 		line := fmt.Sprintf("  %d) %s", i+1, c.label)
-		if c.short != "" {
+		if c.short != "" && c.short != c.label {
 			line += " - " + c.short
 		}
 		fmt.Fprintln(p.w, line)
@@ -175,12 +166,6 @@ func (p *prompter) yesNo(question string, def bool) (bool, error) {
 	return false, fmt.Errorf("no yes or no answer to %q after %d tries", question, maxAttempts)
 }
 
-// password reads a password: with echo off on a terminal, as a plain line
-// from a pipe. keep allows an empty answer (keep the current password).
-func (p *prompter) password(keep bool) (string, error) {
-	return p.secret("Password", "Type the password.", keep)
-}
-
 // secret reads a secret value the way password does.
 func (p *prompter) secret(label, emptyMsg string, keep bool) (string, error) {
 	prompt := label + ": "
@@ -196,8 +181,12 @@ func (p *prompter) secret(label, emptyMsg string, keep bool) (string, error) {
 			b, err = term.ReadPassword(int(f.Fd()))
 			fmt.Fprintln(p.w)
 			s = string(b)
-		} else {
-			s, err = p.line(prompt)
+		} else if s, err = p.read(prompt); err == nil {
+			shown := "(hidden)" // a piped secret is never echoed
+			if s == "" {
+				shown = ""
+			}
+			fmt.Fprintln(p.w, shown)
 		}
 		if err != nil {
 			return "", err

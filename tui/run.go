@@ -23,6 +23,19 @@ var ErrInterrupted = errors.New("interrupted")
 // saving (for instance after a failed connection test): nothing was written.
 var ErrNotSaved = errors.New("nothing was saved")
 
+// ErrSavedAfterFailure is returned by the line mode when the user saved
+// after a failed connection test: the file is written, but the test
+// failed, which the command reports with exit status 1.
+var ErrSavedAfterFailure = errors.New("saved, but the connection test failed")
+
+// notSavedError is ErrNotSaved for a reason besides the user's no (input
+// that ended after a failed test): it says the reason.
+type notSavedError struct{ err error }
+
+func (e notSavedError) Error() string        { return e.err.Error() }
+func (e notSavedError) Unwrap() error        { return e.err }
+func (e notSavedError) Is(target error) bool { return target == ErrNotSaved }
+
 // Options configure Run.
 type Options struct {
 	ConfigPath string    // where the config is loaded from and saved to (already resolved)

@@ -22,8 +22,16 @@ func runWizard(ctx context.Context, g *globals, stdin io.Reader, stdout io.Write
 	case errors.Is(err, tui.ErrInterrupted):
 		return &exitError{code: exitInterrupted}
 	case errors.Is(err, tui.ErrNotSaved):
-		// The line mode's "Save? n", usually after a failed test.
+		// The line mode's "Save? n" or quit after a failed test: it
+		// already said "Nothing was saved."; another reason is printed.
+		if err == tui.ErrNotSaved {
+			return &exitError{code: exitTestFailed}
+		}
 		return &exitError{code: exitTestFailed, err: err}
+	case errors.Is(err, tui.ErrSavedAfterFailure):
+		// Saved anyway after a failed test: the file is written (the line
+		// mode said so), but the test failed.
+		return &exitError{code: exitTestFailed}
 	default:
 		return usageErr(err)
 	}
