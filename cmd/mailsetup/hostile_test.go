@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mailsetup/mailsetup/mailconn/mailtest"
 	"io"
 	"net"
 	"net/http"
@@ -220,16 +221,22 @@ func TestHostileDiscoverEmailOutput(t *testing.T) {
 }
 
 // TestHostileCommandStderr: a password_command's stderr reaches the
-// error line of `mailsetup test` without its controls.
+// output of `mailsetup test` without its controls. The command runs at the
+// authenticate step, so the server must be reachable: the Dovecot rig.
 func TestHostileCommandStderr(t *testing.T) {
+	srv := mailtest.Start(t, mailtest.Options{})
 	path := hostileCLIConfig(t, func(in *config.Incoming) {
+		in.Port, in.Security = srv.IMAPPlainOnly, config.SecurityNone
 		in.Password = ""
 		in.PasswordCommand = `printf 'vault \033[2J\033]52;c;aGk=\007 \r\000 \377 \302\233 denied\n' >&2; exit 3`
 	})
-	code, out, errs := cli(t, "", "test", "--config", path)
-	if code != exitUsage || !strings.Contains(errs, "denied") {
-		t.Fatalf("exit %d, stderr %q", code, errs)
+	for _, args := range [][]string{{"test", "--config", path}, {"test", "--json", "--config", path}} {
+		code, out, errs := cli(t, "", args...)
+		if code != exitTestFailed || !strings.Contains(out, "denied") {
+			t.Fatalf("%v: exit %d, stdout %q, stderr %q", args, code, out, errs)
+		}
+		asJSON := len(args) == 4
+		assertSafeOutput(t, "stdout", out, asJSON)
+		assertSafeOutput(t, "stderr", errs, false)
 	}
-	assertSafeOutput(t, "stdout", out, false)
-	assertSafeOutput(t, "stderr", errs, false)
 }
