@@ -27,7 +27,9 @@ func (r *runner) imapSession(ic *imapConn) {
 		greet = "* PREAUTH [CAPABILITY " + strings.Join(atomsOnly(ic.caps), " ") + "] ready\r\n"
 	}
 	r.guard.setLimit(maxSessionBytes)
-	pc := prefixConn{Conn: r.guard, r: io.MultiReader(strings.NewReader(greet), bytes.NewReader(ic.lr.buffered()), r.guard)}
+	r.imapTap = newTaggedTap(io.MultiReader(strings.NewReader(greet), bytes.NewReader(ic.lr.buffered()), r.guard))
+	r.preLoginCaps = ic.caps
+	pc := prefixConn{Conn: r.guard, r: r.imapTap}
 	c := imapclient.New(pc, &imapclient.Options{})
 	r.imapc = c
 

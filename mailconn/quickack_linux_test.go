@@ -2,6 +2,7 @@ package mailconn
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/netip"
 	"sync/atomic"
@@ -12,7 +13,7 @@ import (
 )
 
 // tcpPair returns both ends of a loopback TCP connection.
-func tcpPair(t *testing.T) (client, server *net.TCPConn) {
+func tcpPair(t testing.TB) (client, server *net.TCPConn) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -148,5 +149,32 @@ func TestConnectUsesQuickACK(t *testing.T) {
 	}
 	if calls.Load() != 1 {
 		t.Fatalf("TCP_QUICKACK set %d times for one read, want 1", calls.Load())
+	}
+}
+
+// BenchmarkRead measures what setting TCP_QUICKACK adds to a read (a
+// 16-byte ping-pong over loopback, plain and through the wrapper).
+func BenchmarkRead(b *testing.B) {
+	for _, wrap := range []bool{false, true} {
+		name := "plain"
+		if wrap {
+			name = "quickack"
+		}
+		b.Run(name, func(b *testing.B) {
+			client, server := tcpPair(b)
+			var c net.Conn = client
+			if wrap {
+				c = quickACK(client)
+			}
+			msg, buf := make([]byte, 16), make([]byte, 16)
+			for b.Loop() {
+				if _, err := server.Write(msg); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.ReadFull(c, buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
