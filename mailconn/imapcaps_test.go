@@ -33,3 +33,24 @@ func TestTaggedTapCapsKnown(t *testing.T) {
 		})
 	}
 }
+
+func TestLoginInOneTrip(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		caps         []string
+		user, secret string
+		want         bool
+	}{
+		{"no SASL-IR", []string{"IMAP4rev1", "AUTH=PLAIN"}, "alice", `Secret "Pa55" \ x`, true},
+		{"SASL-IR: AUTHENTICATE PLAIN is one round trip", []string{"IMAP4rev1", "sasl-ir", "AUTH=PLAIN"}, "alice", "Secret-Pa55", false},
+		{"LOGINDISABLED", []string{"IMAP4rev1", "LOGINDISABLED", "AUTH=PLAIN"}, "alice", "Secret-Pa55", false},
+		{"non-ASCII password goes as a literal", []string{"AUTH=PLAIN"}, "bob", "Pässwort", false},
+		{"non-ASCII user", []string{"AUTH=PLAIN"}, "jörg", "x", false},
+		{"line break", []string{"AUTH=PLAIN"}, "alice", "a\nb", false},
+		{"too long for a quoted string", []string{"AUTH=PLAIN"}, "alice", strings.Repeat("x", 4097), false},
+	} {
+		if got := loginInOneTrip(tc.caps, tc.user, tc.secret); got != tc.want {
+			t.Errorf("%s: loginInOneTrip = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -55,8 +55,9 @@ func turnsAfterSignIn(t *testing.T, trace string) int {
 	return turns
 }
 
-// TestPipelinedAfterSignIn: Courier and Mailutils end sign-in with a plain
-// OK (no capabilities). The mailbox queries go out in the same round trip
+// TestPipelinedAfterSignIn: Courier and Mailutils offer no SASL-IR, and end
+// sign-in with a plain OK (no capabilities). Sign-in takes one round trip
+// (LOGIN). The mailbox queries go out in the same round trip
 // as the CAPABILITY that imapclient then asks, not after its answer (issue
 // 12 item 6: one round trip less), and the unseen count still comes back.
 func TestPipelinedAfterSignIn(t *testing.T) {
@@ -86,6 +87,11 @@ func TestPipelinedAfterSignIn(t *testing.T) {
 			}
 			if !strings.Contains(r.trace, "S: * CAPABILITY") {
 				t.Fatalf("no CAPABILITY after sign-in: the case this test is about did not happen\n%s", r.trace)
+			}
+			// No SASL-IR: LOGIN signs in with one round trip, where
+			// AUTHENTICATE PLAIN would wait for a "+" first.
+			if strings.Contains(r.trace, "S: +") || !strings.Contains(r.trace, " LOGIN ") {
+				t.Errorf("sign-in took a continuation round trip, want LOGIN in one\n%s", r.trace)
 			}
 			if n := turnsAfterSignIn(t, r.trace); n != 1 {
 				t.Errorf("the client wrote in %d turns between sign-in and LOGOUT, want 1 (one round trip)\n%s", n, r.trace)
