@@ -28,7 +28,7 @@ func (b *bench) roundTrips() error {
 	rtt := 2 * b.o.delay
 	b.say("\n== through a delay line of %s each way (RTT %s), %d interleaved runs each, medians",
 		b.o.delay, rtt, b.o.rttRuns)
-	b.say("   RTTs = wall time ÷ RTT; net = (wall − loopback wall) ÷ RTT, which leaves out the local work")
+	b.say("   RTTs = wall time ÷ RTT; net = median of (wall − loopback wall of the same round) ÷ RTT, which leaves out the local work")
 	for _, name := range b.o.servers {
 		t := b.target(name)
 		if t == nil {
@@ -72,7 +72,7 @@ func (b *bench) roundTripsOf(t *target, acct account, rtt time.Duration) error {
 	loop := pair{acct: acct, mailsetup: s[2], curl: s[3]}
 	in := func(d time.Duration) float64 { return float64(d) / float64(rtt) }
 	mWall, cWall := median(p.mailsetup), median(p.curl)
-	mNet, cNet := in(mWall-median(loop.mailsetup)), in(cWall-median(loop.curl))
+	mNet, cNet := in(pairedDiff(p.mailsetup, loop.mailsetup)), in(pairedDiff(p.curl, loop.curl))
 	floor := minimumRTT[acct.protocol]
 	b.say("%s %s  mailsetup %s = %.1f RTT (net %.1f)  curl %s = %.1f RTT (net %.1f)  minimum %.1f  ratio %.2f",
 		t.server, acct.name, ms(mWall), in(mWall), mNet, ms(cWall), in(cWall), cNet, floor, p.ratio())
@@ -108,4 +108,16 @@ func (b *bench) showTrace(cfg string) error {
 func indent(s, prefix string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return prefix + strings.Join(lines, "\n"+prefix)
+}
+
+// pairedDiff is the median of delayed[i] − loop[i]: each delayed run less
+// the loopback run of the same round, which ran under about the same load
+// (a difference of medians takes each from a different moment).
+func pairedDiff(delayed, loop []time.Duration) time.Duration {
+	n := min(len(delayed), len(loop))
+	d := make([]time.Duration, n)
+	for i := range n {
+		d[i] = delayed[i] - loop[i]
+	}
+	return median(d)
 }
