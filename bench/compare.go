@@ -33,10 +33,18 @@ func checkCurl(acct account, out []byte) error {
 	switch {
 	case acct.protocol == config.ProtocolIMAP && !strings.Contains(s, "EXISTS"):
 		return fmt.Errorf("curl %s: no EXISTS in the EXAMINE answer: %q", acct.name, s)
-	case acct.protocol == config.ProtocolPOP3 && strings.Count(s, "\n") < mailtest.InboxMessages:
-		return fmt.Errorf("curl %s: LIST has fewer than %d messages: %q", acct.name, mailtest.InboxMessages, s)
+	case acct.protocol == config.ProtocolPOP3 && strings.Count(s, "\n") < acct.messages():
+		return fmt.Errorf("curl %s: LIST has fewer than %d messages: %q", acct.name, acct.messages(), s)
 	}
 	return nil
+}
+
+// messages is the number of messages in the INBOX of acct's user.
+func (acct account) messages() int {
+	if acct.t == nil || acct.t.messages == 0 {
+		return mailtest.InboxMessages
+	}
+	return acct.t.messages
 }
 
 // pair is the wall times of interleaved runs of mailsetup and curl.
@@ -53,8 +61,8 @@ func (p pair) ratio() float64 {
 // interleave runs `mailsetup test` with cfg and curl against acct runs
 // times each, alternating which goes first, after one unmeasured warm-up
 // run of each (page cache, Dovecot's login processes).
-func interleave(bin, cfg string, srv *mailtest.Server, acct account, runs int) (pair, error) {
-	s, err := interleaveRuns(runs, mailsetupRunner(bin, cfg), curlRunner(srv, acct))
+func interleave(bin, cfg string, acct account, runs int) (pair, error) {
+	s, err := interleaveRuns(runs, mailsetupRunner(bin, cfg), curlRunner(acct))
 	if err != nil {
 		return pair{}, err
 	}
@@ -71,9 +79,9 @@ func mailsetupRunner(bin, cfg string) runner {
 	}
 }
 
-func curlRunner(srv *mailtest.Server, acct account) runner {
+func curlRunner(acct account) runner {
 	return func() (time.Duration, error) {
-		wall, out, err := timeRun(curlCmd(srv, acct))
+		wall, out, err := timeRun(curlCmd(acct.t, acct))
 		if err == nil {
 			err = checkCurl(acct, out)
 		}

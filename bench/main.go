@@ -20,10 +20,10 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
-	"github.com/mailsetup/mailsetup/config"
 	"github.com/mailsetup/mailsetup/mailconn/mailtest"
 )
 
@@ -34,6 +34,7 @@ type options struct {
 	delay   time.Duration
 	bin     string
 	only    map[string]bool
+	servers []string
 	verbose bool
 }
 
@@ -42,17 +43,23 @@ var sections = []string{"compare", "rtt", "startup", "discover", "bytes"}
 
 func main() {
 	var o options
-	var only string
+	var only, srvs string
 	flag.IntVar(&o.runs, "runs", 20, "interleaved runs of each tool on loopback")
 	flag.IntVar(&o.rttRuns, "rtt-runs", 8, "interleaved runs of each tool through the delay line")
 	flag.DurationVar(&o.delay, "delay", 25*time.Millisecond, "one-way delay of the delay line (RTT is twice this)")
 	flag.StringVar(&o.bin, "bin", "", "mailsetup binary to measure (default: build one like a release)")
 	flag.StringVar(&only, "only", strings.Join(sections, ","), "comma-separated sections to run: "+strings.Join(sections, ","))
+	flag.StringVar(&srvs, "servers", strings.Join(servers, ","), "comma-separated servers to compare with curl: "+strings.Join(servers, ","))
 	flag.BoolVar(&o.verbose, "v", false, "print every sample and the trace of one delayed run")
 	flag.Parse()
 	o.only = map[string]bool{}
 	for _, s := range strings.Split(only, ",") {
 		o.only[strings.TrimSpace(s)] = true
+	}
+	for _, s := range strings.Split(srvs, ",") {
+		if s = strings.ToLower(strings.TrimSpace(s)); s != "" {
+			o.servers = append(o.servers, s)
+		}
 	}
 	if err := run(os.Stdout, o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -68,7 +75,12 @@ type bench struct {
 	bin  string
 	srv  *mailtest.Server
 	rows []row
-	last []string // lines printed after the table (the ratios)
+	last []string // lines printed after the table
+
+	dovecot *target
+	targets map[string]*target // started rigs, by name (nil: could not start)
+	results []*result          // the server table, in order
+	mu      sync.Mutex         // guards targets against the signal handler
 }
 
 func run(w io.Writer, o options) error {
@@ -89,6 +101,9 @@ func run(w io.Writer, o options) error {
 		return err
 	}
 	defer b.srv.Close()
+	b.dovecot = dovecotTarget(b.srv)
+	b.targets = map[string]*target{"dovecot": b.dovecot}
+	defer b.closeTargets()
 	// Interrupted, stop Dovecot and remove the folder before exiting; a
 	// closed stdout (bench | head) must not kill the run before that.
 	signal.Ignore(syscall.SIGPIPE)
@@ -98,6 +113,7 @@ func run(w io.Writer, o options) error {
 	go func() {
 		if _, ok := <-sigs; ok {
 			b.srv.Close()
+			b.closeTargets()
 			_ = os.RemoveAll(dir)
 			os.Exit(130)
 		}
@@ -119,12 +135,72 @@ func run(w io.Writer, o options) error {
 			return fmt.Errorf("%s: %w", s, err)
 		}
 	}
-	_, _ = fmt.Fprintln(w)
-	printTable(w, b.rows)
+	if len(b.rows) > 0 {
+		_, _ = fmt.Fprintln(w)
+		printTable(w, b.rows)
+	}
 	for _, l := range b.last {
 		_, _ = fmt.Fprintln(w, l)
 	}
+	if len(b.results) > 0 {
+		_, _ = fmt.Fprintf(w, "\nmailsetup test vs curl (loopback: %d interleaved runs each, medians; round trips: RTT %s, %d runs)\n",
+			o.runs, 2*o.delay, o.rttRuns)
+		printServerTable(w, b.results, (2 * o.delay).String())
+	}
 	return nil
+}
+
+// target returns the rig named name, starting it the first time; nil when
+// it cannot start (said once, and shown in the table).
+func (b *bench) target(name string) *target {
+	b.mu.Lock()
+	t, ok := b.targets[name]
+	b.mu.Unlock()
+	if ok {
+		return t
+	}
+	b.say("starting the %s rig …", name)
+	t, err := startTarget(name, b.srv)
+	if err != nil {
+		b.say("%s: not measured: %v", name, err)
+		b.results = append(b.results, &result{server: name, err: firstLine(err.Error())})
+	}
+	b.mu.Lock()
+	b.targets[name] = t
+	b.mu.Unlock()
+	return t
+}
+
+// closeTargets stops every rig the bench started (not the Dovecot rig).
+func (b *bench) closeTargets() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for name, t := range b.targets {
+		if t != nil && t.close != nil {
+			t.close()
+		}
+		delete(b.targets, name)
+	}
+}
+
+// resultFor returns the table line of t's protocol, adding it when new.
+func (b *bench) resultFor(t *target, acct account) *result {
+	for _, r := range b.results {
+		if r.server == t.server && r.protocol == acct.name {
+			return r
+		}
+	}
+	r := &result{server: t.server, protocol: acct.name}
+	b.results = append(b.results, r)
+	return r
+}
+
+// firstLine is s up to its first newline.
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 // say prints a progress line.
@@ -132,47 +208,56 @@ func (b *bench) say(format string, args ...any) {
 	_, _ = fmt.Fprintf(b.w, format+"\n", args...)
 }
 
-// accounts are the rig's implicit-TLS listeners.
-func (b *bench) accounts() []account {
-	return []account{
-		{name: "IMAPS", protocol: config.ProtocolIMAP, port: b.srv.IMAPS},
-		{name: "POP3S", protocol: config.ProtocolPOP3, port: b.srv.POP3S},
-	}
-}
+// accounts are the Dovecot rig's implicit-TLS listeners.
+func (b *bench) accounts() []account { return b.dovecot.accounts() }
 
 // config writes the config for acct and returns its path.
 func (b *bench) config(name string, acct account) (string, error) {
-	path := filepath.Join(b.dir, name+".toml")
-	return path, writeConfig(path, b.srv, acct)
+	t := acct.t
+	if t == nil {
+		t = b.dovecot
+	}
+	path := filepath.Join(b.dir, strings.ToLower(t.server)+"-"+name+".toml")
+	return path, writeConfig(path, t, acct)
 }
 
-// compare is item 1: mailsetup test vs curl on loopback.
+// compare is item 1: mailsetup test vs curl on loopback, on every server.
 func (b *bench) compare() error {
 	b.say("\n== mailsetup test vs curl on loopback (%d interleaved runs each, medians)", b.o.runs)
-	for _, acct := range b.accounts() {
-		cfg, err := b.config(strings.ToLower(acct.name), acct)
-		if err != nil {
-			return err
+	for _, name := range b.o.servers {
+		t := b.target(name)
+		if t == nil {
+			continue
 		}
-		p, err := interleave(b.bin, cfg, b.srv, acct, b.o.runs)
-		if err != nil {
-			return err
-		}
-		if b.o.verbose {
-			b.say("%s mailsetup: %v\n%s curl:      %v", acct.name, p.mailsetup, acct.name, p.curl)
-		}
-		b.say("%s  mailsetup %s (p90 %s)  curl %s (p90 %s)  ratio %.2f", acct.name,
-			ms(median(p.mailsetup)), ms(quantile(p.mailsetup, 0.9)), ms(median(p.curl)), ms(quantile(p.curl, 0.9)), p.ratio())
-		b.rows = append(b.rows,
-			row{what: acct.name + " mailsetup test, loopback", value: ms(median(p.mailsetup))},
-			row{what: acct.name + " curl, loopback", value: ms(median(p.curl))},
-			row{what: acct.name + " mailsetup ÷ curl, loopback", value: fmt.Sprintf("%.2f", p.ratio()), goal: "≤ 1.0", met: check(p.ratio() <= 1.0)})
-		b.last = append(b.last, fmt.Sprintf("ratio mailsetup/curl %s loopback: %.2f", acct.name, p.ratio()))
-		if err := b.breakdown(cfg, 0); err != nil {
-			return err
-		}
-		if err := b.whatIfNoSystemRoots(cfg, acct, p); err != nil {
-			return err
+		for _, acct := range t.accounts() {
+			cfg, err := b.config(strings.ToLower(acct.name), acct)
+			if err != nil {
+				return err
+			}
+			p, err := interleave(b.bin, cfg, acct, b.o.runs)
+			if err != nil {
+				return fmt.Errorf("%s %s: %w", t.server, acct.name, err)
+			}
+			if b.o.verbose {
+				b.say("%s mailsetup: %v\n%s curl:      %v", acct.name, p.mailsetup, acct.name, p.curl)
+			}
+			b.say("%s %s  mailsetup %s (p90 %s)  curl %s (p90 %s)  ratio %.2f", t.server, acct.name,
+				ms(median(p.mailsetup)), ms(quantile(p.mailsetup, 0.9)), ms(median(p.curl)), ms(quantile(p.curl, 0.9)), p.ratio())
+			r := b.resultFor(t, acct)
+			r.mailsetup, r.curl, r.ratio = msf(median(p.mailsetup)), msf(median(p.curl)), p.ratio()
+			if err := b.breakdown(cfg, 0); err != nil {
+				return err
+			}
+			if t == b.dovecot {
+				if err := b.whatIfNoSystemRoots(cfg, acct, p); err != nil {
+					return err
+				}
+			}
+			if b.o.verbose {
+				if err := b.showTrace(cfg); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return b.startupBaseline()

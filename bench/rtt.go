@@ -22,63 +22,70 @@ import (
 // Dovecot the floor is ½ RTT higher (5 and 6).
 var minimumRTT = map[string]float64{config.ProtocolIMAP: 4.5, config.ProtocolPOP3: 5.5}
 
-// roundTrips is item 2: the comparison through a delay line, in round trips.
+// roundTrips is item 2: the comparison through a delay line, in round
+// trips, on every server.
 func (b *bench) roundTrips() error {
 	rtt := 2 * b.o.delay
 	b.say("\n== through a delay line of %s each way (RTT %s), %d interleaved runs each, medians",
 		b.o.delay, rtt, b.o.rttRuns)
-	b.say("   RTTs = wall time ÷ RTT; net = (wall − loopback wall) ÷ RTT, which leaves out the local work")
-	for _, acct := range b.accounts() {
-		dl, err := newDelayLine(b.srv.Addr(acct.port), b.o.delay)
-		if err != nil {
-			return err
+	b.say("   RTTs = wall time ÷ RTT; net = median of (wall − loopback wall of the same round) ÷ RTT, which leaves out the local work")
+	for _, name := range b.o.servers {
+		t := b.target(name)
+		if t == nil {
+			continue
 		}
-		loopCfg, err := b.config(strings.ToLower(acct.name), acct)
-		if err != nil {
-			dl.Close()
-			return err
+		for _, acct := range t.accounts() {
+			if err := b.roundTripsOf(t, acct, rtt); err != nil {
+				return fmt.Errorf("%s %s: %w", t.server, acct.name, err)
+			}
 		}
-		delayed := acct
-		delayed.port = dl.port()
-		cfg, err := b.config(strings.ToLower(acct.name)+"-delayed", delayed)
-		if err != nil {
-			dl.Close()
-			return err
-		}
-		// The loopback runs are interleaved with the delayed ones, so that
-		// "net" subtracts local work measured under the same load.
-		s, err := interleaveRuns(b.o.rttRuns,
-			mailsetupRunner(b.bin, cfg), curlRunner(b.srv, delayed),
-			mailsetupRunner(b.bin, loopCfg), curlRunner(b.srv, acct))
-		if err != nil {
-			dl.Close()
-			return err
-		}
-		p := pair{acct: delayed, mailsetup: s[0], curl: s[1]}
-		loop := pair{acct: acct, mailsetup: s[2], curl: s[3]}
-		in := func(d time.Duration) float64 { return float64(d) / float64(rtt) }
-		mWall, cWall := median(p.mailsetup), median(p.curl)
-		mNet, cNet := in(mWall-median(loop.mailsetup)), in(cWall-median(loop.curl))
-		floor := minimumRTT[acct.protocol]
-		b.say("%s  mailsetup %s = %.1f RTT (net %.1f)  curl %s = %.1f RTT (net %.1f)  minimum %.1f  ratio %.2f",
-			acct.name, ms(mWall), in(mWall), mNet, ms(cWall), in(cWall), cNet, floor, p.ratio())
-		err = b.breakdown(cfg, rtt)
-		if err == nil && b.o.verbose {
-			err = b.showTrace(cfg)
-		}
-		dl.Close()
-		if err != nil {
-			return err
-		}
-		b.rows = append(b.rows,
-			row{what: acct.name + " mailsetup round trips (net)", value: fmt.Sprintf("%.1f RTT", mNet),
-				goal: fmt.Sprintf("≤ %.1f (min %.1f + 1)", floor+1, floor), met: check(mNet <= floor+1)},
-			row{what: acct.name + " curl round trips (net)", value: fmt.Sprintf("%.1f RTT", cNet),
-				goal: "> mailsetup", met: check(cNet > mNet)},
-			row{what: acct.name + " mailsetup ÷ curl, RTT " + rtt.String(), value: fmt.Sprintf("%.2f", p.ratio()),
-				goal: "< 1.0", met: check(p.ratio() < 1.0)})
-		b.last = append(b.last, fmt.Sprintf("ratio mailsetup/curl %s RTT %s: %.2f", acct.name, rtt, p.ratio()))
 	}
+	return nil
+}
+
+// roundTripsOf measures acct of t through a delay line of rtt.
+func (b *bench) roundTripsOf(t *target, acct account, rtt time.Duration) error {
+	dl, err := newDelayLine(t.addr(acct.port), b.o.delay)
+	if err != nil {
+		return err
+	}
+	defer dl.Close()
+	loopCfg, err := b.config(strings.ToLower(acct.name), acct)
+	if err != nil {
+		return err
+	}
+	delayed := acct
+	delayed.port = dl.port()
+	cfg, err := b.config(strings.ToLower(acct.name)+"-delayed", delayed)
+	if err != nil {
+		return err
+	}
+	// The loopback runs are interleaved with the delayed ones, so that
+	// "net" subtracts local work measured under the same load.
+	s, err := interleaveRuns(b.o.rttRuns,
+		mailsetupRunner(b.bin, cfg), curlRunner(delayed),
+		mailsetupRunner(b.bin, loopCfg), curlRunner(acct))
+	if err != nil {
+		return err
+	}
+	p := pair{acct: delayed, mailsetup: s[0], curl: s[1]}
+	loop := pair{acct: acct, mailsetup: s[2], curl: s[3]}
+	in := func(d time.Duration) float64 { return float64(d) / float64(rtt) }
+	mWall, cWall := median(p.mailsetup), median(p.curl)
+	mNet, cNet := in(pairedDiff(p.mailsetup, loop.mailsetup)), in(pairedDiff(p.curl, loop.curl))
+	floor := minimumRTT[acct.protocol]
+	b.say("%s %s  mailsetup %s = %.1f RTT (net %.1f)  curl %s = %.1f RTT (net %.1f)  minimum %.1f  ratio %.2f",
+		t.server, acct.name, ms(mWall), in(mWall), mNet, ms(cWall), in(cWall), cNet, floor, p.ratio())
+	if err := b.breakdown(cfg, rtt); err != nil {
+		return err
+	}
+	if b.o.verbose {
+		if err := b.showTrace(cfg); err != nil {
+			return err
+		}
+	}
+	r := b.resultFor(t, acct)
+	r.rtt, r.curlRTT, r.minimum, r.rttRatio = mNet, cNet, floor, p.ratio()
 	return nil
 }
 
@@ -101,4 +108,16 @@ func (b *bench) showTrace(cfg string) error {
 func indent(s, prefix string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return prefix + strings.Join(lines, "\n"+prefix)
+}
+
+// pairedDiff is the median of delayed[i] − loop[i]: each delayed run less
+// the loopback run of the same round, which ran under about the same load
+// (a difference of medians takes each from a different moment).
+func pairedDiff(delayed, loop []time.Duration) time.Duration {
+	n := min(len(delayed), len(loop))
+	d := make([]time.Duration, n)
+	for i := range n {
+		d[i] = delayed[i] - loop[i]
+	}
+	return median(d)
 }

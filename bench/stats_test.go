@@ -128,3 +128,22 @@ func TestCheckCurl(t *testing.T) {
 		})
 	}
 }
+
+func TestPairedDiff(t *testing.T) {
+	ms := func(v ...int) []time.Duration {
+		var out []time.Duration
+		for _, x := range v {
+			out = append(out, time.Duration(x)*time.Millisecond)
+		}
+		return out
+	}
+	// Round 2 ran under load (both slow): its difference is like the
+	// others.
+	got := pairedDiff(ms(300, 500, 310), ms(100, 300, 105))
+	if got != 200*time.Millisecond {
+		t.Errorf("pairedDiff = %v, want 200ms (median of 200, 200, 205)", got)
+	}
+	if got := pairedDiff(nil, nil); got != 0 {
+		t.Errorf("pairedDiff of nothing = %v, want 0", got)
+	}
+}

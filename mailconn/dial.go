@@ -63,7 +63,7 @@ func (r *runner) connect(addrs []netip.Addr) error {
 			}
 			c, err := r.dial(actx, addr)
 			if err == nil {
-				r.raw = c
+				r.raw = quickACK(c)
 				s.detail = addr + " answered"
 				if len(failed) > 0 {
 					s.detail += " (" + strings.Join(failed, "; ") + ")"

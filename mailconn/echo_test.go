@@ -234,7 +234,10 @@ func TestEchoingServerEveryMechanism(t *testing.T) {
 	}{
 		{"imap LOGIN", "IMAP4rev1", false, imapIn(config.AuthPassword, nil), echoSecret, "LOGIN"},
 		{"imap AUTHENTICATE PLAIN SASL-IR", "IMAP4rev1 SASL-IR AUTH=PLAIN", false, imapIn(config.AuthPassword, nil), echoSecret, "PLAIN"},
-		{"imap AUTHENTICATE PLAIN", "IMAP4rev1 AUTH=PLAIN", false, imapIn(config.AuthPassword, nil), echoSecret, "PLAIN"},
+		// Without SASL-IR, PLAIN only for a password LOGIN would send as a
+		// literal (two round trips either way); else the LOGIN command.
+		{"imap AUTHENTICATE PLAIN", "IMAP4rev1 AUTH=PLAIN", false, imapIn(config.AuthPassword, nil), echoSecret + "ü", "PLAIN"},
+		{"imap LOGIN for PLAIN without SASL-IR", "IMAP4rev1 AUTH=PLAIN", false, imapIn(config.AuthPassword, nil), echoSecret, "LOGIN"},
 		{"imap XOAUTH2", "IMAP4rev1 SASL-IR AUTH=XOAUTH2", false, imapIn(config.AuthOAuth2, google(config.MechanismXOAUTH2)), echoToken, "XOAUTH2"},
 		{"imap OAUTHBEARER", "IMAP4rev1 SASL-IR AUTH=OAUTHBEARER", false, imapIn(config.AuthOAuth2, google(config.MechanismOAUTHBEARER)), echoToken, "OAUTHBEARER"},
 		{"imap NTLM", "IMAP4rev1 AUTH=NTLM", false, imapIn(config.AuthSPA, nil), echoSecret, "NTLM"},

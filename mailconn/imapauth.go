@@ -27,7 +27,9 @@ func (r *runner) imapSession(ic *imapConn) {
 		greet = "* PREAUTH [CAPABILITY " + strings.Join(atomsOnly(ic.caps), " ") + "] ready\r\n"
 	}
 	r.guard.setLimit(maxSessionBytes)
-	pc := prefixConn{Conn: r.guard, r: io.MultiReader(strings.NewReader(greet), bytes.NewReader(ic.lr.buffered()), r.guard)}
+	r.imapTap = newTaggedTap(io.MultiReader(strings.NewReader(greet), bytes.NewReader(ic.lr.buffered()), r.guard))
+	r.preLoginCaps = ic.caps
+	pc := prefixConn{Conn: r.guard, r: r.imapTap}
 	c := imapclient.New(pc, &imapclient.Options{})
 	r.imapc = c
 
@@ -106,9 +108,13 @@ func (r *runner) imapAuthStep(c *imapclient.Client, ic *imapConn) error {
 			client = r.oauthClient(m)
 		default:
 			switch {
-			case hasCap(mechs, mechPlain):
+			case hasCap(mechs, mechPlain) && !loginInOneTrip(ic.caps, r.in.Username, r.opts.Secret):
 				mech = mechPlain
 				client = sasl.NewPlainClient("", r.in.Username, r.opts.Secret)
+			case hasCap(mechs, mechPlain):
+				// Without SASL-IR, AUTHENTICATE PLAIN waits for the
+				// server's "+" (two round trips); LOGIN takes one.
+				mech = "LOGIN command"
 			case loginDisabled:
 				return &TLSRequiredError{Protocol: "IMAP", Signal: tlsRequired}
 			default:
@@ -215,4 +221,27 @@ func atomsOnly(caps []string) []string {
 		}
 	}
 	return out
+}
+
+// loginInOneTrip reports whether the LOGIN command signs in with one round
+// trip less than AUTHENTICATE PLAIN: the server has no SASL-IR, allows
+// LOGIN, and the user name and password go as quoted strings (ASCII without
+// NUL, CR or LF: imapclient sends anything else as a literal, which waits
+// for a "+" of its own).
+func loginInOneTrip(caps []string, user, secret string) bool {
+	if hasCap(caps, "SASL-IR") || hasCap(caps, "LOGINDISABLED") {
+		return false
+	}
+	quoted := func(s string) bool {
+		if len(s) > 4096 {
+			return false
+		}
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c == 0 || c == '\r' || c == '\n' || c >= 0x80 {
+				return false
+			}
+		}
+		return true
+	}
+	return quoted(user) && quoted(secret)
 }

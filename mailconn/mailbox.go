@@ -21,20 +21,32 @@ const logoutBudget = 3 * time.Second
 // imapMailboxStep is step 9 for IMAP: the delimiter (LIST "" ""), EXAMINE
 // (read-only: no flag changes), the unseen count (ESEARCH COUNT, else
 // SEARCH UNSEEN) and the oldest message's date (FETCH 1 INTERNALDATE), all
-// pipelined in one round trip. A folder that cannot be opened costs one
+// pipelined in one round trip, also behind the CAPABILITY that imapclient
+// sends when the sign-in reply carried none (see mailboxCaps). A folder that cannot be opened costs one
 // more: LIST "" "*" for the suggestions.
 func (r *runner) imapMailboxStep(c *imapclient.Client) error {
 	name := r.in.EffectiveMailbox()
 	return r.step(StepMailbox, "Open folder "+name, r.total, func(ctx context.Context, s *stepState) error {
-		caps := c.Caps()
+		caps, known := r.mailboxCaps(c)
 		list := c.List("", "", nil)
+		// imapclient's Search waits for the capabilities; when they are on
+		// their way, STATUS (UNSEEN), sent before EXAMINE so that it asks
+		// about a mailbox not yet selected, counts the unseen messages in
+		// the same round trip.
+		var status *imapclient.StatusCommand
+		if !known {
+			status = c.Status(name, &imap.StatusOptions{NumUnseen: true})
+		}
 		sel := c.Select(name, &imap.SelectOptions{ReadOnly: true})
 		unseenCrit := &imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagSeen}}
 		var searchOpts *imap.SearchOptions
 		if caps.Has(imap.CapESearch) || caps.Has(imap.CapIMAP4rev2) {
 			searchOpts = &imap.SearchOptions{ReturnCount: true, ReturnMin: r.opts.Oldest}
 		}
-		search := c.Search(unseenCrit, searchOpts)
+		var search *imapclient.SearchCommand
+		if known {
+			search = c.Search(unseenCrit, searchOpts)
+		}
 		fetch := c.Fetch(imap.SeqSetNum(1), &imap.FetchOptions{InternalDate: true})
 
 		var delim rune
@@ -42,8 +54,17 @@ func (r *runner) imapMailboxStep(c *imapclient.Client) error {
 		for _, b := range boxes {
 			delim = safeDelim(b.Delim)
 		}
+		var statusData *imap.StatusData
+		var statusErr error
+		if status != nil {
+			statusData, statusErr = status.Wait()
+		}
 		selData, selErr := sel.Wait()
-		searchData, searchErr := search.Wait()
+		var searchData *imap.SearchData
+		var searchErr error
+		if search != nil {
+			searchData, searchErr = search.Wait()
+		}
 		msgs, fetchErr := fetch.Collect()
 
 		if selErr != nil {
@@ -88,6 +109,31 @@ func (r *runner) imapMailboxStep(c *imapclient.Client) error {
 		r.figures.Messages = &numMessages
 		var firstUnseen uint32
 		switch {
+		case status != nil && statusErr == nil && statusData.NumUnseen != nil:
+			parts = append(parts, fmt.Sprintf("%d unseen", *statusData.NumUnseen))
+			unseen := int64(*statusData.NumUnseen)
+			r.figures.Unseen = &unseen
+			if r.opts.Oldest && unseen > 0 {
+				// Which one is the first: one round trip more, asked by
+				// monitoring only.
+				first, err := c.Search(unseenCrit, &imap.SearchOptions{ReturnMin: true}).Wait()
+				if err != nil && !isIMAPError(err) {
+					return r.imapErr(fmt.Errorf("search: %w", err))
+				}
+				if err == nil {
+					firstUnseen = first.Min
+					if firstUnseen == 0 {
+						if nums := first.AllSeqNums(); len(nums) > 0 {
+							firstUnseen = slices.Min(nums)
+						}
+					}
+				}
+			}
+		case status != nil:
+			if statusErr != nil && !isIMAPError(statusErr) {
+				return r.imapErr(fmt.Errorf("status: %w", statusErr))
+			}
+			parts = append(parts, "unseen unknown")
 		case searchErr != nil:
 			if !isIMAPError(searchErr) {
 				return r.imapErr(fmt.Errorf("search: %w", searchErr))

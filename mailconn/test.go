@@ -119,11 +119,15 @@ type runner struct {
 	session net.Conn   // what the protocol speaks over: raw, or TLS over raw
 	guard   *guardConn // the reading end the protocol uses; set per phase
 	imapc   *imapclient.Client
-	pop3c   *pop3.Client
-	res     Result
-	figures Figures // filled by the steps as they go
-	err     error   // the failing step's error (with done)
-	done    bool    // a step failed: the result is final
+	// imapTap watches imapclient's replies; preLoginCaps are the
+	// capabilities before sign-in (see mailboxCaps).
+	imapTap      *taggedTap
+	preLoginCaps []string
+	pop3c        *pop3.Client
+	res          Result
+	figures      Figures // filled by the steps as they go
+	err          error   // the failing step's error (with done)
+	done         bool    // a step failed: the result is final
 	// unverified is the problem of a certificate that did not verify but
 	// was let through (reject_invalid_certificates = false); nil otherwise.
 	unverified *CertError

@@ -13,7 +13,7 @@ type confParams struct {
 	Dir, Conf, Sasldb, Cert, Key string
 	CtlCyrusdb, Imapd, Pop3d     string
 	Host                         string
-	IMAP, POP3                   int
+	IMAP, POP3, IMAPS, POP3S     int
 	Realm                        string
 }
 
@@ -62,7 +62,8 @@ syslog_prefix: cyrustest
 `))
 
 // cyrusConf lists the master's services: the database recovery at start,
-// then IMAP and POP3 on loopback. No events, no LMTP: nothing else runs.
+// then IMAP and POP3 (STARTTLS) and IMAPS and POP3S (implicit TLS, -s) on
+// loopback. No events, no LMTP: nothing else runs.
 var cyrusConf = template.Must(template.New("cyrus.conf").Parse(`# cyrustest: generated, removed with the test.
 START {
   recover cmd="{{.CtlCyrusdb}} -C {{.Conf}} -r"
@@ -70,6 +71,8 @@ START {
 SERVICES {
   imap cmd="{{.Imapd}} -C {{.Conf}}" listen="{{.Host}}:{{.IMAP}}" prefork=0 maxchild=20
   pop3 cmd="{{.Pop3d}} -C {{.Conf}}" listen="{{.Host}}:{{.POP3}}" prefork=0 maxchild=20
+  imaps cmd="{{.Imapd}} -s -C {{.Conf}}" listen="{{.Host}}:{{.IMAPS}}" prefork=0 maxchild=20
+  pop3s cmd="{{.Pop3d}} -s -C {{.Conf}}" listen="{{.Host}}:{{.POP3S}}" prefork=0 maxchild=20
 }
 EVENTS {
 }

@@ -33,6 +33,10 @@ type Server struct {
 	// UIDL and STLS. It is never 0: Cyrus's pop3d works here.
 	POP3 int
 
+	// IMAPS and POP3S are the same servers with implicit TLS (imapd -s,
+	// pop3d -s), serving the certificate in CAFile.
+	IMAPS, POP3S int
+
 	// Domain is the NTLM domain, upper-case: "EXAMPLE". Cyrus accepts any
 	// domain in the NTLM message as long as it is upper-case (see the
 	// package documentation); this is the one to use.
@@ -142,6 +146,30 @@ func Start(t testing.TB) *Server {
 	return nil
 }
 
+// New starts a Server outside a test (for programs such as bench/); the
+// caller must Close it.
+func New() (*Server, error) {
+	b, err := findBinaries()
+	if err == nil && os.Geteuid() != 0 {
+		err = errors.New("not root: the Cyrus master must start as root to become the cyrus user")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cyrustest: %w: %s", err, installHint)
+	}
+	var lastErr error
+	for range 3 {
+		s, err := start(b)
+		if err == nil {
+			return s, nil
+		}
+		lastErr = err
+		if !errors.Is(err, errPortTaken) {
+			break
+		}
+	}
+	return nil, fmt.Errorf("cyrustest: %w", lastErr)
+}
+
 // errPortTaken marks a start that failed because another process took one
 // of the free ports between choosing and binding it; Start retries.
 var errPortTaken = errors.New("port taken")
@@ -220,17 +248,17 @@ func start(b binaries) (s *Server, err error) {
 		}
 	}()
 
-	ports, err := freePorts(2)
+	ports, err := freePorts(4)
 	if err != nil {
 		return s, err
 	}
-	s.IMAP, s.POP3 = ports[0], ports[1]
+	s.IMAP, s.POP3, s.IMAPS, s.POP3S = ports[0], ports[1], ports[2], ports[3]
 	p := confParams{
 		Dir: dir, Conf: filepath.Join(dir, "imapd.conf"),
 		Sasldb: filepath.Join(dir, "sasldb2"),
 		Cert:   filepath.Join(dir, "cert.pem"), Key: filepath.Join(dir, "key.pem"),
 		CtlCyrusdb: b.ctlCyrusdb, Imapd: b.imapd, Pop3d: b.pop3d,
-		Host: s.Host, IMAP: s.IMAP, POP3: s.POP3,
+		Host: s.Host, IMAP: s.IMAP, POP3: s.POP3, IMAPS: s.IMAPS, POP3S: s.POP3S,
 		Realm: realm,
 	}
 	if err := writeConfig(p, filepath.Join(dir, "cyrus.conf")); err != nil {

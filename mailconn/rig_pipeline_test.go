@@ -1,0 +1,108 @@
+package mailconn_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/mailconn"
+	"github.com/mailsetup/mailsetup/mailconn/couriertest"
+	"github.com/mailsetup/mailsetup/mailconn/mailtest"
+	"github.com/mailsetup/mailsetup/mailconn/mailutilstest"
+)
+
+// turnsAfterSignIn counts, in a trace, the times the client starts writing
+// again after reading, from the sign-in reply (the first tagged OK after
+// AUTHENTICATE or LOGIN) to LOGOUT: 1 when every mailbox query goes out
+// in one round trip.
+func turnsAfterSignIn(t *testing.T, trace string) int {
+	t.Helper()
+	var lines []string
+	for _, l := range strings.Split(trace, "\n") {
+		// "hh:mm:ss.mmm C: …" / "… S: …"
+		if _, rest, ok := strings.Cut(l, " "); ok && (strings.HasPrefix(rest, "C: ") || strings.HasPrefix(rest, "S: ")) {
+			lines = append(lines, rest)
+		}
+	}
+	start := -1
+	for i, l := range lines {
+		if strings.HasPrefix(l, "C: ") && (strings.Contains(l, " AUTHENTICATE ") || strings.Contains(l, " LOGIN ")) {
+			tag := strings.Fields(l)[1]
+			for j := i + 1; j < len(lines); j++ {
+				if strings.HasPrefix(lines[j], "S: "+tag+" OK") {
+					start = j
+					break
+				}
+			}
+			break
+		}
+	}
+	if start < 0 {
+		t.Fatalf("no sign-in reply in the trace:\n%s", trace)
+	}
+	turns, reading := 0, true
+	for _, l := range lines[start+1:] {
+		switch {
+		case strings.HasPrefix(l, "C: ") && strings.HasSuffix(strings.Fields(l)[len(strings.Fields(l))-1], "LOGOUT"):
+			return turns
+		case strings.HasPrefix(l, "C: ") && reading:
+			turns++
+			reading = false
+		case strings.HasPrefix(l, "S: "):
+			reading = true
+		}
+	}
+	return turns
+}
+
+// TestPipelinedAfterSignIn: Courier and Mailutils offer no SASL-IR, and end
+// sign-in with a plain OK (no capabilities). Sign-in takes one round trip
+// (LOGIN). The mailbox queries go out in the same round trip
+// as the CAPABILITY that imapclient then asks, not after its answer (issue
+// 12 item 6: one round trip less), and the unseen count still comes back.
+func TestPipelinedAfterSignIn(t *testing.T) {
+	t.Parallel()
+	a := mailtest.Alice
+	for _, tc := range []struct {
+		name  string
+		start func(t *testing.T) (host, caFile string, port int)
+	}{
+		{"courier", func(t *testing.T) (string, string, int) {
+			s := couriertest.Start(t)
+			return s.Host, s.CAFile, s.IMAPS
+		}},
+		{"mailutils", func(t *testing.T) (string, string, int) {
+			s := mailutilstest.Start(t)
+			return s.Host, s.CAFile, s.IMAPS
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			host, caFile, port := tc.start(t)
+			in := config.Incoming{Protocol: config.ProtocolIMAP, Server: host, Port: port, Username: a.Name,
+				Auth: config.AuthPassword, Security: config.SecurityTLS, RejectInvalidCertificates: true, CAFile: caFile}
+			r := runTest(t, in, mailconn.Options{Secret: a.Password})
+			if !r.res.OK {
+				t.Fatalf("test failed: %+v\n%s", r.res, r.trace)
+			}
+			if !strings.Contains(r.trace, "S: * CAPABILITY") {
+				t.Fatalf("no CAPABILITY after sign-in: the case this test is about did not happen\n%s", r.trace)
+			}
+			// No SASL-IR: LOGIN signs in with one round trip, where
+			// AUTHENTICATE PLAIN would wait for a "+" first.
+			if strings.Contains(r.trace, "S: +") || !strings.Contains(r.trace, " LOGIN ") {
+				t.Errorf("sign-in took a continuation round trip, want LOGIN in one\n%s", r.trace)
+			}
+			if n := turnsAfterSignIn(t, r.trace); n != 1 {
+				t.Errorf("the client wrote in %d turns between sign-in and LOGOUT, want 1 (one round trip)\n%s", n, r.trace)
+			}
+			if r.res.Figures.Unseen == nil {
+				t.Errorf("no unseen count in the figures\n%s", r.trace)
+			}
+			e, _ := r.final(mailconn.StepMailbox)
+			if !strings.Contains(e.Detail, " unseen") || strings.Contains(e.Detail, "unseen unknown") {
+				t.Errorf("mailbox step detail %q: want the unseen count", e.Detail)
+			}
+		})
+	}
+}
