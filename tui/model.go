@@ -313,7 +313,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m, m.drain(m.handleKey(msg))
 	case tea.PasteMsg:
-		if f := m.screens[m.screen].inputs(); f != nil {
+		if f := m.screens[m.screen].inputs(); f != nil && !m.tooSmall() {
 			return m, f.current().update(msg)
 		}
 		return m, nil
@@ -344,8 +344,21 @@ func (m *Model) stopRuns() {
 	}
 }
 
+// tooSmall reports whether the terminal is too small to draw the wizard:
+// then only Ctrl+C and its confirmation act, so no key works unseen.
+func (m *Model) tooSmall() bool { return m.width < minWidth || m.height < minHeight }
+
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
+	if m.tooSmall() {
+		switch {
+		case m.confirm == confirmDiscard:
+			return m.answer(msg)
+		case !key.Matches(msg, k.Quit):
+			return nil
+		}
+		m.confirm = confirmNone // a hidden question (save after a failed test) is not answered
+	}
 	if m.confirm != confirmNone {
 		return m.answer(msg)
 	}

@@ -20,9 +20,12 @@ func (m *Model) View() tea.View {
 
 func (m *Model) render() string {
 	w, h := m.width, m.height
-	if w < minWidth || h < minHeight {
-		msg := fmt.Sprintf("Terminal too small: need at least %d%s%d (now %d%s%d). Enlarge the window, or press Ctrl+C to quit.",
+	if m.tooSmall() {
+		msg := fmt.Sprintf("Terminal too small: need at least %d%s%d (now %d%s%d). Enlarge the window, or press Ctrl+C to quit and run mailsetup --accessible for plain line-by-line prompts. No other key works until then.",
 			minWidth, m.st.times, minHeight, w, m.st.times, h)
+		if m.confirm == confirmDiscard {
+			msg += "\n\n" + m.st.warnText.Render("Discard changes? [y/N]")
+		}
 		return lipgloss.NewStyle().Width(max(w, 10)).Render(msg)
 	}
 	cw := min(w, maxWidth) - 2
