@@ -20,7 +20,7 @@ type savedMsg struct{ err error }
 
 // reviewScreen (step 9) shows the TOML that will be written, secrets
 // masked, and what differs from the file on disk; Enter saves it with
-// config.Save (atomic, mode 0600). The done screen then shows the path and
+// config.Save (atomic, mode 0600, or 0640 when the file it replaces was group-readable). The done screen then shows the path and
 // the command to test it later.
 type reviewScreen struct {
 	c       *common

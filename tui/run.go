@@ -112,10 +112,25 @@ type start struct {
 	exists   bool  // a file is at the path
 	loadErr  error // the file could not be used; the wizard offers defaults
 	permErr  *config.PermissionError
+	saveMode fs.FileMode // with permErr: the mode saving gives the file (config.SaveMode); 0 if unknown
+}
+
+// saveNote says what saving does about a permission problem: what
+// config.Save will do, in its words.
+func (s start) saveNote() string {
+	switch s.saveMode {
+	case 0o600:
+		return "Saving rewrites the file with mode 0600 (readable by its owner only), which fixes this."
+	case 0o640:
+		return "Saving rewrites the file with mode 0640 (its group keeps read access, other users lose it), which fixes this."
+	case 0:
+		return "Saving rewrites the file without read access for other users, which fixes this."
+	}
+	return fmt.Sprintf("Saving rewrites the file with mode %04o, which fixes this.", s.saveMode)
 }
 
 // loadStart loads the config at path. A file with unsafe permissions is
-// still read for editing (saving rewrites it with mode 0600) and the
+// still read for editing (saving takes other users' access away) and the
 // permission problem is shown on the welcome screen.
 func loadStart(path string) start {
 	cfg, warnings, err := config.Load(path)
@@ -132,7 +147,8 @@ func loadStart(path string) start {
 	if errors.As(err, &pe) && pe.Path == path && !pe.Untrusted {
 		if data, rerr := config.ReadRegularFile("config", path, 1<<20); rerr == nil {
 			if c, w, perr := config.Parse(data, path); perr == nil {
-				return start{cfg: c, warnings: w, exists: true, permErr: pe}
+				mode, _ := config.SaveMode(path, config.SaveOptions{}) // an error shows when saving
+				return start{cfg: c, warnings: w, exists: true, permErr: pe, saveMode: mode}
 			}
 		}
 	}

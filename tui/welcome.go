@@ -90,7 +90,7 @@ func (w *welcomeScreen) view(width, _ int) page {
 	switch {
 	case s.permErr != nil:
 		b.WriteString("\n\n" + para(st.warnLine(s.permErr.Message+"."), width))
-		b.WriteString("\n" + para(st.muted.Render("Saving rewrites the file with mode 0600, which fixes this."), width))
+		b.WriteString("\n" + para(st.muted.Render(s.saveNote()), width))
 	case s.loadErr != nil:
 		b.WriteString("\n\n" + para(st.errLine(describeLoadError(s.loadErr)), width))
 		b.WriteString("\n\n" + para("Press enter to start from the defaults. The file stays as it is until you save.", width))
