@@ -1,8 +1,10 @@
 package tui
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +15,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/mailsetup/mailsetup/config"
+	"github.com/mailsetup/mailsetup/mailconn"
 )
 
 // TestTooSmallKeys: while "Terminal too small" is shown no key acts but
@@ -105,5 +108,62 @@ func TestPermissionNoteMatchesSave(t *testing.T) {
 				t.Errorf("saved with %s; the wizard said %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestCancelHangingStep: Esc while a step hangs (a server that accepts
+// and says nothing) cancels the test; no spinner is left turning on the
+// step, and the help line offers esc back, which works (issue 13 item 7).
+func TestCancelHangingStep(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		var conns []net.Conn // silent: never answers the TLS handshake
+		defer func() {
+			for _, c := range conns {
+				_ = c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	s := existing()
+	s.cfg.Incoming.Server = "127.0.0.1"
+	s.cfg.Incoming.Port = ln.Addr().(*net.TCPAddr).Port
+	test := func(ctx context.Context, in config.Incoming, o mailconn.Options, report func(mailconn.Event)) mailconn.Result {
+		return mailconn.Test(ctx, in, o, report)
+	}
+	m := newModel(testPath, s, environment{}, test)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
+	send(tm, repeat("enter", 14)) // every screen of the existing config, to the test
+	waitFor(t, tm, "TLS handshake")
+	time.Sleep(300 * time.Millisecond) // a few spinner frames
+	send(tm, []string{"esc"})
+	waitFor(t, tm, "Test cancelled")
+	time.Sleep(300 * time.Millisecond) // a spinner left turning would have moved on
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
+	text := viewText(fm)
+	for _, f := range fm.test.spinner.Spinner.Frames {
+		if strings.Contains(text, f) {
+			t.Errorf("a spinner frame %q is left after the cancel:\n%s", f, text)
+		}
+	}
+	wantInOrder(t, text, []string{"TLS handshake", "cancelled", "Test cancelled", "esc back"})
+	_, cmd := fm.Update(keyPress("esc"))
+	_ = cmd
+	if fm.screen == scrTest {
+		t.Error("esc on the cancelled test did not go back")
 	}
 }

@@ -146,6 +146,11 @@ func (t *testScreen) cancelRun() {
 	if t.running {
 		t.running = false
 		t.setResult(&mailconn.Result{Canceled: true, Error: "cancelled"})
+		for i := range t.steps { // no spinner left turning on a step that will not end
+			if t.steps[i].Status == mailconn.StatusRunning {
+				t.steps[i].Status, t.steps[i].Detail, t.steps[i].Elapsed = mailconn.StatusSkipped, "cancelled", 0
+			}
+		}
 	}
 }
 
@@ -304,10 +309,7 @@ func (t *testScreen) help() []key.Binding {
 	if t.trace != nil {
 		bs = append(bs, k.Trace)
 	}
-	if t.passed() { // after a failure the line is long; esc still goes back
-		bs = append(bs, with(k.Back, "esc", "back"))
-	}
-	return append(bs, k.Quit)
+	return append(bs, with(k.Back, "esc", "back"), k.Quit)
 }
 
 func (t *testScreen) view(width, height int) page {
