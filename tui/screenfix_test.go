@@ -167,3 +167,63 @@ func TestCancelHangingStep(t *testing.T) {
 		t.Error("esc on the cancelled test did not go back")
 	}
 }
+
+// TestHintsInScreenWords: the wizard shows mailconn's hints with the
+// screen and label that set a value instead of config keys, and a
+// fingerprint to pin on a line of its own, whole (issue 13 items 9, 10).
+func TestHintsInScreenWords(t *testing.T) {
+	fp := strings.TrimSuffix(strings.Repeat("AB:", 32), ":")
+	for _, tt := range []struct {
+		hint string
+		want []string
+	}{
+		{"Port 143 speaks plain text, not TLS: use security = starttls, or port 993 for IMAP over TLS.",
+			[]string{"use Secure connection → STARTTLS, or port 993"}},
+		{"Port 993 speaks TLS: use security = tls.", []string{"use Secure connection → SSL/TLS."}},
+		{"Use security = tls or starttls so that the password is encrypted.", []string{"Use Secure connection → SSL/TLS or STARTTLS so"}},
+		{`Trust the issuing CA with ca_file, pin this certificate with pinned_certificate_sha256 = "` + fp + `", or turn off reject_invalid_certificates.`,
+			[]string{"with Certificates → CA file,", "with Certificates → Pin SHA-256 (the fingerprint below)", "turn off Certificates → Reject invalid certificates."}},
+		{"reject_invalid_certificates = false let it through; renew the server's certificate, then turn the check back on.",
+			[]string{"Certificates → Reject invalid certificates is off, which let it through;"}},
+		{"The server does not offer SPA (NTLM); it offers PLAIN: turn SPA off (auth = password)",
+			[]string{"turn SPA off (Secure Password Authentication (SPA) → Password)"}},
+		{"No password is set: enter the password, or set password_file, password_env or password_command.",
+			[]string{"or choose another place at User name and password → Keep password."}},
+	} {
+		got, _ := screenHint(tt.hint, false)
+		for _, w := range tt.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("screenHint(%q) = %q, want it to contain %q", tt.hint, got, w)
+			}
+		}
+		for _, key := range []string{"security =", "auth =", "reject_invalid", "pinned_certificate", "ca_file", "password_file"} {
+			if strings.Contains(got, key) {
+				t.Errorf("screenHint(%q) = %q still names %q", tt.hint, got, key)
+			}
+		}
+	}
+
+	// on the test screen, at 80 columns: the hint in screen words, the pin whole on its own line
+	run := scriptRun{events: []mailconn.Event{
+		{Step: mailconn.StepTLS, Status: mailconn.StatusFail, Title: "TLS handshake", Detail: "certificate signed by an unknown authority",
+			Hint: `Trust the issuing CA with ca_file, pin this certificate with pinned_certificate_sha256 = "` + fp + `", or turn off reject_invalid_certificates.`, Field: mailconn.FieldCAFile},
+	}, result: mailconn.Result{FailedStep: mailconn.StepTLS, Field: mailconn.FieldCAFile, Error: "certificate signed by an unknown authority",
+		Hint: `Trust the issuing CA with ca_file, pin this certificate with pinned_certificate_sha256 = "` + fp + `", or turn off reject_invalid_certificates.`}}
+	h := newHarness(t, existing(), &script{runs: []scriptRun{run}})
+	h.press(repeat("enter", 14)...)
+	h.wantScreen(scrTest)
+	pin := strings.ReplaceAll(fp, ":", "")
+	found := false
+	for _, l := range strings.Split(h.screenText(), "\n") {
+		if strings.TrimSpace(l) == pin {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the fingerprint %s is not on a line of its own:\n%s", pin, h.screenText())
+	}
+	h.wantText("Certificates → CA file")
+	if strings.Contains(h.screenText(), "pinned_certificate_sha256") {
+		t.Errorf("the test screen names the config key:\n%s", h.screenText())
+	}
+}

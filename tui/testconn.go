@@ -384,7 +384,7 @@ func (t *testScreen) logLines(width int) []string {
 				lines = append(lines, strings.Split(indentBlock(wrap(ev.Detail, width-iconW-1), indent), "\n")...)
 			}
 			if ev.Hint != "" && (t.result == nil || ev.Hint != t.result.Hint) { // the result repeats the final hint
-				lines = append(lines, strings.Split(indentBlock(wrap(st.muted.Render(ev.Hint), width-iconW-1), indent), "\n")...)
+				lines = append(lines, strings.Split(hintBlock(st, ev.Hint, width, indent, true), "\n")...)
 			}
 		}
 	}
@@ -418,7 +418,7 @@ func (t *testScreen) resultView(width int) string {
 		}
 		parts = append(parts, para(st.errLine(msg), width))
 		if r.Hint != "" {
-			parts = append(parts, indentBlock(para(r.Hint, width-2), "  "))
+			parts = append(parts, hintBlock(st, r.Hint, width, "  ", false))
 		}
 		if f := t.fixField(); f != "" {
 			scr, _ := t.c.draft.target(f)
