@@ -99,3 +99,11 @@ func hintBlock(st *styles, hint string, width int, indent string, muted bool) st
 	}
 	return out
 }
+
+// arrow is "→" between a screen and a label, "->" in ASCII.
+func arrow(st *styles) string {
+	if st.ascii {
+		return "->"
+	}
+	return "→"
+}

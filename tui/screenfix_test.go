@@ -227,3 +227,37 @@ func TestHintsInScreenWords(t *testing.T) {
 		t.Errorf("the test screen names the config key:\n%s", h.screenText())
 	}
 }
+
+// TestDetailsAndPinKeys: d shows every step's line in full; p pins the
+// certificate a failed test saw and tests again with it (issue 13 item 10).
+func TestDetailsAndPinKeys(t *testing.T) {
+	fp := strings.TrimSuffix(strings.Repeat("C0:", 32), ":")
+	hint := `Trust the issuing CA with ca_file, pin this certificate with pinned_certificate_sha256 = "` + fp + `", or turn off reject_invalid_certificates.`
+	long := "TLS 1.3, TLS_AES_128_GCM_SHA256, CN=localhost.internal.example.com, issuer CN=Example Internal CA, expires 2027-03-01"
+	failing := scriptRun{events: []mailconn.Event{
+		{Step: mailconn.StepConnect, Status: mailconn.StatusOK, Title: "Connect", Detail: long, Elapsed: time.Millisecond},
+		{Step: mailconn.StepTLS, Status: mailconn.StatusFail, Title: "TLS handshake", Detail: "certificate signed by an unknown authority", Hint: hint, Field: mailconn.FieldCAFile},
+	}, result: mailconn.Result{FailedStep: mailconn.StepTLS, Field: mailconn.FieldCAFile, Error: "certificate signed by an unknown authority", Hint: hint}}
+	sc := &script{runs: []scriptRun{failing, passingRun()}}
+	m := newModel(testPath, existing(), environment{}, sc.test)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
+	send(tm, repeat("enter", 14))
+	waitFor(t, tm, "p pin certificate")
+	send(tm, []string{"d"})
+	waitFor(t, tm, "expires 2027-03-01")
+	send(tm, []string{"p"})
+	waitFor(t, tm, "Connection test passed")
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
+	if n := sc.callCount(); n != 2 {
+		t.Fatalf("%d test runs, want 2 (p tests again)", n)
+	}
+	if got, want := sc.call(1).in.PinnedCertificateSHA256, strings.ReplaceAll(fp, ":", ""); got != want {
+		t.Errorf("the second run pinned %q, want %q", got, want)
+	}
+	if got := fm.draft.pin.value(); got != strings.ReplaceAll(fp, ":", "") {
+		t.Errorf("the Pin SHA-256 field holds %q after p", got)
+	}
+}

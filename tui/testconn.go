@@ -45,6 +45,7 @@ type testScreen struct {
 	spinner spinner.Model
 	offset  int  // first log line shown
 	follow  bool // keep the newest line in view
+	details bool // every step's detail in full, wrapped, not cut to one line
 }
 
 func newTestScreen(c *common) *testScreen {
@@ -243,6 +244,9 @@ func (t *testScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.PageDown):
 		t.scroll(5)
 		return nil
+	case key.Matches(msg, k.Details):
+		t.details = !t.details
+		return nil
 	}
 	if t.running {
 		if key.Matches(msg, k.Cancel) {
@@ -259,6 +263,9 @@ func (t *testScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		t.c.request(fixFieldMsg{field: mailconn.FieldMailbox, browse: true}) // choosing a folder and going on tests again
 	case key.Matches(msg, k.Retry):
 		return t.start()
+	case key.Matches(msg, k.Pin) && t.pinOffered() != "":
+		t.c.draft.pin.setValue(t.pinOffered()) // the certificate the test saw; test again with it pinned
+		return t.start()
 	case key.Matches(msg, signInAgainKey) && t.canSignInAgain():
 		t.c.request(signInMsg{from: scrTest})
 	case key.Matches(msg, k.Trace) && t.trace != nil:
@@ -271,6 +278,24 @@ func (t *testScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		t.c.request(confirmMsg{kind: confirmFailedTest, question: t.failedQuestion()})
 	}
 	return nil
+}
+
+// pinOffered is the fingerprint of the certificate the failed test saw,
+// when its hint offers to pin it, as the Pin SHA-256 field takes it.
+func (t *testScreen) pinOffered() string {
+	if t.running || t.result == nil || t.result.OK {
+		return ""
+	}
+	hints := []string{t.result.Hint}
+	for _, ev := range t.steps {
+		hints = append(hints, ev.Hint)
+	}
+	for _, h := range hints {
+		if _, pin := screenHint(h, false); pin != "" && pin != strings.ToUpper(strings.ReplaceAll(t.c.draft.pin.value(), ":", "")) {
+			return pin
+		}
+	}
+	return ""
 }
 
 func (t *testScreen) scroll(n int) {
@@ -288,10 +313,17 @@ func (t *testScreen) failedQuestion() string {
 func (t *testScreen) help() []key.Binding {
 	k := t.c.keys
 	scroll := with(k.Up, t.c.st.arrows, "scroll")
+	details := k.Details
+	if t.details {
+		details = with(details, "d", "less")
+	}
 	if t.running {
-		return []key.Binding{k.Cancel, scroll, k.Quit}
+		return []key.Binding{k.Cancel, scroll, details, k.Quit}
 	}
 	var bs []key.Binding
+	if t.pinOffered() != "" {
+		bs = append(bs, k.Pin)
+	}
 	if f := t.fixField(); f != "" {
 		bs = append(bs, with(k.Fix, "f", "fix "+fieldLabel(f)))
 	}
@@ -306,6 +338,7 @@ func (t *testScreen) help() []key.Binding {
 	if t.canSignInAgain() {
 		bs = append(bs, signInAgainKey)
 	}
+	bs = append(bs, details)
 	if t.trace != nil {
 		bs = append(bs, k.Trace)
 	}
@@ -369,11 +402,12 @@ func (t *testScreen) logLines(width int) []string {
 		detailW := width - iconW - 1 - titleW - 2 - 9
 		long := ev.Status == mailconn.StatusWarn || ev.Status == mailconn.StatusFail
 		detail := ev.Detail
-		if !long || lipgloss.Width(detail) <= detailW {
+		switch {
+		case (long || t.details) && lipgloss.Width(detail) > detailW:
+			detail, long = "", true // in full under the line
+		default:
 			detail = ansi.Truncate(detail, max(0, detailW), st.ellipsis)
 			long = long && ev.Hint != ""
-		} else {
-			detail = ""
 		}
 		line := icon + " " + st.label.Render(title) + "  " + st.muted.Render(detail)
 		pad := max(1, width-lipgloss.Width(line)-lipgloss.Width(elapsed))
@@ -383,7 +417,8 @@ func (t *testScreen) logLines(width int) []string {
 			if detail == "" && ev.Detail != "" {
 				lines = append(lines, strings.Split(indentBlock(wrap(ev.Detail, width-iconW-1), indent), "\n")...)
 			}
-			if ev.Hint != "" && (t.result == nil || ev.Hint != t.result.Hint) { // the result repeats the final hint
+			if ev.Hint != "" && (ev.Status == mailconn.StatusWarn || ev.Status == mailconn.StatusFail) &&
+				(t.result == nil || ev.Hint != t.result.Hint) { // the result repeats the final hint
 				lines = append(lines, strings.Split(hintBlock(st, ev.Hint, width, indent, true), "\n")...)
 			}
 		}
@@ -427,6 +462,9 @@ func (t *testScreen) resultView(width int) string {
 				msg = "Press f to fix the mailbox, or b to choose from the server's folders."
 			}
 			parts = append(parts, indentBlock(para(st.muted.Render(msg), width-2), "  "))
+		}
+		if t.pinOffered() != "" {
+			parts = append(parts, indentBlock(para(st.muted.Render("Press p to pin this certificate (Certificates "+arrow(st)+" Pin SHA-256) and test again."), width-2), "  "))
 		}
 	}
 	if t.traced != "" {
