@@ -103,6 +103,7 @@ func newModel(path string, s start, env environment, test testFunc) *Model {
 		dark: true, width: 80, height: 24, draft: newDraft(path),
 	}
 	c.st = newStyles(c.dark, env.ascii)
+	c.st.plain = env.plain
 	c.keys = newKeyMap(c.st.arrows)
 	m := &Model{common: c, help: c.st.helpModel(c.dark)}
 	m.welcome = newWelcomeScreen(c)
@@ -308,6 +309,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.BackgroundColorMsg:
 		m.dark = msg.IsDark()
 		m.st = newStyles(m.dark, m.env.ascii)
+		m.st.plain = m.env.plain
 		m.applyStyles()
 		return m, nil
 	case tea.KeyPressMsg:

@@ -92,6 +92,7 @@ func run(ctx context.Context, opts Options, test testFunc) error {
 type environment struct {
 	ascii bool // no UTF-8 locale: ASCII icons and rules
 	dumb  bool // TERM=dumb: the line mode
+	plain bool // NO_COLOR: no colour tells a placeholder from a value, so words do
 }
 
 // Colour needs nothing here: Bubble Tea detects the terminal's colour
@@ -99,7 +100,7 @@ type environment struct {
 
 func detectEnv(env []string) environment {
 	ti := terminal.Detect(nil, env)
-	return environment{ascii: !ti.UTF8, dumb: ti.Dumb}
+	return environment{ascii: !ti.UTF8, dumb: ti.Dumb, plain: terminal.Getenv(env, "NO_COLOR") != ""}
 }
 
 func isTerminal(r io.Reader) bool { return terminal.IsTerminal(r) }

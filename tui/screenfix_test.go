@@ -261,3 +261,28 @@ func TestDetailsAndPinKeys(t *testing.T) {
 		t.Errorf("the Pin SHA-256 field holds %q after p", got)
 	}
 }
+
+// TestPlaceholdersWithoutColour: under NO_COLOR a placeholder cannot be
+// told from a typed value by its colour; it says "e.g." or "default"
+// (issue 13 item 12).
+func TestPlaceholdersWithoutColour(t *testing.T) {
+	if !detectEnv([]string{"NO_COLOR=1"}).plain || detectEnv(nil).plain {
+		t.Fatal("detectEnv does not read NO_COLOR")
+	}
+	for _, plain := range []bool{false, true} {
+		m := newModel(testPath, start{}, environment{plain: plain}, (&script{runs: []scriptRun{passingRun()}}).test)
+		h := &harness{t: t, m: m}
+		m.width, m.height = 80, 24
+		h.press("enter", "enter")
+		h.wantScreen(scrServer)
+		text := h.screenText()
+		hasExample := strings.Contains(text, "e.g. mail.example.com") && strings.Contains(text, "default 993")
+		if hasExample != plain {
+			t.Errorf("NO_COLOR %v: placeholders marked %v, want %v:\n%s", plain, hasExample, plain, text)
+		}
+		h.typeText("imap.example.org")
+		if strings.Contains(h.screenText(), "e.g. imap.example.org") {
+			t.Error("a typed value is marked as an example")
+		}
+	}
+}
