@@ -35,7 +35,7 @@ type reviewScreen struct {
 
 func newReviewScreen(c *common) *reviewScreen {
 	vp := viewport.New()
-	vp.SoftWrap = true
+	vp.SoftWrap = false // fitLines wraps, at word boundaries
 	return &reviewScreen{c: c, vp: vp}
 }
 
@@ -110,16 +110,49 @@ func (r *reviewScreen) prepare() {
 	r.vp.GotoTop()
 }
 
-// fitComments drops the trailing comments of the lines wider than width,
-// so that a comment never wraps into a line that reads like a setting.
-func fitComments(text string, width int) string {
-	lines := strings.Split(text, "\n")
-	for i, l := range lines {
-		if lipgloss.Width(l) > width && !strings.HasPrefix(strings.TrimSpace(ansi.Strip(l)), "#") {
-			lines[i] = strings.TrimRight(cutComment(l), " ")
+// fitLines wraps the lines wider than width at word boundaries, each
+// continuation marked (↪) so that the rest of a comment never reads like a
+// setting of its own: every byte of the file stays on the screen.
+func fitLines(st *styles, text string, width int) string {
+	mark := "  ↪ "
+	if st.ascii {
+		mark = "  > "
+	}
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if lipgloss.Width(l) <= width {
+			out = append(out, l)
+			continue
+		}
+		l = ansi.Strip(l)
+		first, rest := cutAtSpace(l, width)
+		out = append(out, first)
+		for rest != "" {
+			var c string
+			c, rest = cutAtSpace(rest, max(10, width-lipgloss.Width(mark)))
+			out = append(out, st.muted.Render(mark+c))
 		}
 	}
-	return strings.Join(lines, "\n")
+	return strings.Join(out, "\n")
+}
+
+// cutAtSpace splits s (plain text) at the last space that leaves the head
+// at most width wide (at width itself when there is none), dropping the
+// spaces around the cut.
+func cutAtSpace(s string, width int) (head, rest string) {
+	if ansi.StringWidth(s) <= width {
+		return s, ""
+	}
+	cut := ansi.Truncate(s, width+1, "")
+	i := strings.LastIndex(strings.TrimRight(cut, " "), " ")
+	if j := strings.LastIndex(cut, " "); j == len(cut)-1 {
+		i = j // the space right after the width
+	}
+	if i <= 0 {
+		head = ansi.Truncate(s, width, "")
+		return head, strings.TrimLeft(s[len(head):], " ")
+	}
+	return strings.TrimRight(s[:i], " "), strings.TrimLeft(s[i:], " ")
 }
 
 func (r *reviewScreen) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -184,17 +217,35 @@ func (r *reviewScreen) view(width, height int) page {
 	if head != "" {
 		vh -= lipgloss.Height(head) + 1
 	}
+	vh-- // the line that says more is above or below
 	r.vp.SetWidth(width)
 	r.vp.SetHeight(max(3, vh))
 	if r.width != width {
 		r.width = width
-		r.vp.SetContent(fitComments(r.content, width))
+		r.vp.SetContent(fitLines(st, r.content, width))
 	}
-	main := r.vp.View() + "\n\n" + foot
+	main := r.vp.View() + "\n" + r.moreMark() + "\n\n" + foot
 	if head != "" {
 		main = head + "\n\n" + main
 	}
 	return page{main: main}
+}
+
+// moreMark says how much of the file is below (or above) the view.
+func (r *reviewScreen) moreMark() string {
+	st := r.c.st
+	below := r.vp.TotalLineCount() - r.vp.YOffset() - r.vp.VisibleLineCount()
+	switch {
+	case below > 0:
+		down := "↓"
+		if st.ascii {
+			down = "v"
+		}
+		return st.muted.Render(fmt.Sprintf("%s %d more line(s) below: %s to scroll", down, below, st.arrows))
+	case r.vp.YOffset() > 0:
+		return st.muted.Render(fmt.Sprintf("%s %d line(s) above", scrollUpMark(st), r.vp.YOffset()))
+	}
+	return ""
 }
 
 func saveErrorText(err error) string {

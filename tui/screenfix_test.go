@@ -12,6 +12,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/mailsetup/mailsetup/config"
@@ -284,5 +285,42 @@ func TestPlaceholdersWithoutColour(t *testing.T) {
 		if strings.Contains(h.screenText(), "e.g. imap.example.org") {
 			t.Error("a typed value is marked as an example")
 		}
+	}
+}
+
+// TestReviewShowsEveryByte: the review screen's file, at 60 columns, is
+// the file Save writes (secrets masked), every comment kept: the wrapped
+// rest of a line is marked ↪, and joined back gives the line (issue 13
+// item 13).
+func TestReviewShowsEveryByte(t *testing.T) {
+	h := newHarness(t, existing(), nil)
+	r := h.m.review
+	r.prepare()
+	c := h.m.draft.config()
+	red := config.Redact(c)
+	data, err := config.Marshal(&red)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := strings.Split(ansi.Strip(fitLines(h.m.st, r.content, 58)), "\n")
+	var joined []string
+	for _, l := range shown {
+		if rest, ok := strings.CutPrefix(l, "  ↪ "); ok && len(joined) > 0 {
+			joined[len(joined)-1] = strings.Join(strings.Fields(joined[len(joined)-1]+" "+rest), " ")
+			continue
+		}
+		if ansi.StringWidth(l) > 58 {
+			t.Errorf("line wider than 58 columns: %q", l)
+		}
+		joined = append(joined, l)
+	}
+	all := strings.Join(joined, "\n")
+	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if !strings.Contains(all, strings.Join(strings.Fields(l), " ")) && !strings.Contains(all, l) {
+			t.Errorf("the review does not show the file's line %q:\n%s", l, all)
+		}
+	}
+	if strings.Contains(all, "old-secret") {
+		t.Error("the review shows the password")
 	}
 }

@@ -80,6 +80,8 @@ func TestScreens(t *testing.T) {
 		{name: "test_fix_jump", keys: toTest, runs: []scriptRun{wrongPasswordRun()}, waitFor: "Press f to fix", then: []string{"f"}},
 		{name: "test_failed_confirm", keys: toTest, runs: []scriptRun{wrongPasswordRun()}, waitFor: "Press f to fix", then: []string{"enter"}},
 		{name: "review_new", keys: toTest, waitFor: "passed", then: []string{"enter"}},
+		{name: "review_new_60x20", size: [2]int{60, 20}, keys: toTest, waitFor: "passed", then: []string{"enter"}},
+		{name: "review_scrolled", keys: toTest, waitFor: "passed", then: []string{"enter", "pgdown", "pgdown"}},
 		{name: "review_changes", start: existing(), keys: keys([]string{"enter", "enter", "tab", "type:1993"}, repeat("enter", 11)), waitFor: "passed", then: []string{"enter"}},
 		{name: "done", save: true, keys: toTest, waitFor: "passed", then: []string{"enter", "enter"}, thenWait: "Press enter to quit"},
 		{name: "discard_prompt", keys: []string{"enter", "enter", "type:x", "ctrl+c"}},
