@@ -196,7 +196,11 @@ func (r *reviewScreen) view(width, height int) page {
 	height-- // a line of room under the content
 	st := r.c.st
 	var top []string
-	if t := r.c.lastTest; t == nil || !t.OK {
+	switch t := r.c.lastTest; {
+	case t != nil && t.OK:
+	case r.problem != "": // saving is not possible: no "save anyway"
+		top = append(top, para(st.warnLine("The connection test did not pass."), width))
+	default:
 		top = append(top, para(st.warnLine("The connection test did not pass; you may save anyway."), width))
 	}
 	if r.problem != "" {

@@ -324,3 +324,53 @@ func TestReviewShowsEveryByte(t *testing.T) {
 		t.Error("the review shows the password")
 	}
 }
+
+// TestOAuthThenPassword: OAuth 2.0 chosen on the user screen, then
+// Password on the SPA screen: enter goes back to type the password instead
+// of on to a test that has none; the review never says "save anyway" above
+// "Cannot save" (issue 13 item 15).
+func TestOAuthThenPassword(t *testing.T) {
+	sc := &script{runs: []scriptRun{passingRun()}}
+	h := newHarness(t, start{}, sc)
+	for _, k := range keysToCreds {
+		if text, ok := strings.CutPrefix(k, "type:"); ok {
+			h.typeText(text)
+		} else {
+			h.press(k)
+		}
+	}
+	h.wantScreen(scrCredentials)
+	h.typeText("support@example.com")
+	h.press("enter", "5") // Keep password: No password: OAuth 2.0
+	if !h.m.draft.oauth2() {
+		t.Fatal("choosing OAuth 2.0 for the password did not choose it as the sign-in")
+	}
+	h.press("enter")
+	h.wantScreen(scrSPA)
+	h.press("1") // Password after all
+	h.wantText("No password yet")
+	h.press("enter")
+	h.wantScreen(scrCredentials)
+	if _, ok := h.m.creds.form.current().(*textField); !ok || h.m.creds.form.current() != field(h.m.draft.password) {
+		t.Fatal("enter on the SPA screen did not focus the password")
+	}
+	h.wantText("Type the password.")
+	h.typeText("s3cret")
+	h.press("enter", "enter")
+	h.wantScreen(scrSecurity)
+	h.press(repeat("enter", 5)...)
+	h.wantScreen(scrTest)
+	if n := sc.callCount(); n != 1 || sc.call(0).secret != "s3cret" {
+		t.Fatalf("test runs %d, want 1 with the password typed", n)
+	}
+
+	// a review that cannot save does not offer to save anyway
+	h.m.lastTest = &mailconn.Result{Error: "no password is set"}
+	h.m.draft.password.setValue("")
+	h.m.draft.currentPassword = ""
+	h.m.goTo(scrReview, false)
+	h.wantText("Cannot save", "The connection test did not pass.")
+	if strings.Contains(h.screenText(), "save anyway") {
+		t.Errorf("the review offers to save anyway although it cannot save:\n%s", h.screenText())
+	}
+}
