@@ -99,6 +99,9 @@ func (r *reviewScreen) prepare() {
 				b.WriteString("\n" + st.warnText.Render("~ the password changed (not shown)"))
 			}
 		}
+		if len(s.dropped) > 0 {
+			b.WriteString("\n" + st.warnLine("Saving drops the unknown key "+strings.Join(s.dropped, ", ")+" (its line in the file)."))
+		}
 	case s.loadErr != nil:
 		b.WriteString(st.warnLine("The file on disk could not be read (see the welcome screen); saving replaces it."))
 	default:

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -114,6 +115,7 @@ type start struct {
 	loadErr  error // the file could not be used; the wizard offers defaults
 	permErr  *config.PermissionError
 	saveMode fs.FileMode // with permErr: the mode saving gives the file (config.SaveMode); 0 if unknown
+	dropped  []string    // unknown keys left out to load the rest (lenientStart); saving drops them
 }
 
 // saveNote says what saving does about a permission problem: what
@@ -142,6 +144,9 @@ func loadStart(path string) start {
 		return start{}
 	}
 	s := start{exists: true, loadErr: err}
+	if l, ok := lenientStart(path, err); ok {
+		return l
+	}
 	var pe *config.PermissionError
 	// A file others could change is not offered for editing: what it says
 	// (a password_command, a server) must not steer a test run as root.
@@ -154,4 +159,51 @@ func loadStart(path string) start {
 		}
 	}
 	return s
+}
+
+// lenientStart loads a file whose only faults are unknown keys (a typo
+// such as "sever = …") without them, so that a one-key typo does not cost
+// every other setting: each unknown key's line is left out, the rest must
+// parse and pass the trust rule as Load's would, and each left-out key is
+// a warning that saving drops it. ok is false for any other fault.
+func lenientStart(path string, loadErr error) (start, bool) {
+	var errs []error
+	if j, ok := loadErr.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	} else {
+		errs = []error{loadErr}
+	}
+	drop := map[int]bool{}
+	var keys []string
+	var warnings []config.Warning
+	for _, e := range errs {
+		var de *config.DecodeError
+		if !errors.As(e, &de) || de.Line <= 0 || de.Key == "" || !strings.HasPrefix(de.Message, "unknown key") {
+			return start{}, false
+		}
+		drop[de.Line] = true
+		keys = append(keys, de.Key)
+		warnings = append(warnings, config.Warning{Key: de.Key,
+			Message: fmt.Sprintf("line %d: %s; the wizard leaves it out, and saving drops that line", de.Line, de.Message)})
+	}
+	data, err := config.ReadRegularFile("config", path, 1<<20) // the trust rule on the file
+	if err != nil {
+		return start{}, false
+	}
+	lines := strings.Split(string(data), "\n")
+	for n := range drop {
+		if n > len(lines) {
+			return start{}, false
+		}
+		name := strings.TrimSpace(lines[n-1])
+		if strings.HasPrefix(name, "[") || !strings.Contains(name, "=") {
+			return start{}, false // a table, not one key = value line
+		}
+		lines[n-1] = ""
+	}
+	c, w, err := config.Parse([]byte(strings.Join(lines, "\n")), path)
+	if err != nil || config.CheckFiles(&c.Incoming) != nil {
+		return start{}, false
+	}
+	return start{cfg: c, warnings: append(warnings, w...), exists: true, dropped: keys}, true
 }

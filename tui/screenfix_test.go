@@ -374,3 +374,44 @@ func TestOAuthThenPassword(t *testing.T) {
 		t.Errorf("the review offers to save anyway although it cannot save:\n%s", h.screenText())
 	}
 }
+
+// TestTypoKeepsTheOtherSettings: a file with a one-key typo ("sever =")
+// loads without that key, saying so; the other settings fill the screens,
+// and the review says saving drops the line. A file with another fault
+// still starts from the defaults (issue 13 item 11).
+func TestTypoKeepsTheOtherSettings(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.toml")
+	c := existing().cfg
+	c.Incoming.Server = "imap.example.org"
+	data, err := config.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	typo := strings.Replace(string(data), "[incoming]\n", "[incoming]\nsever = \"mail.example.com\"\n", 1)
+	if err := os.WriteFile(path, []byte(typo), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := loadStart(path)
+	if s.cfg == nil || s.loadErr != nil {
+		t.Fatalf("loadStart with a typo: cfg %v, err %v; want the other settings", s.cfg != nil, s.loadErr)
+	}
+	if s.cfg.Incoming.Server != "imap.example.org" || s.cfg.Incoming.Mailbox != "INBOX/Support" {
+		t.Errorf("loaded %+v, want the file's settings", s.cfg.Incoming)
+	}
+	h := newHarnessPath(t, path, s, nil)
+	h.wantText(`unknown key "sever"`, "saving drops that line", "Edit the existing settings")
+	h.press(keys([]string{"enter", "enter"})...)
+	h.wantScreen(scrServer)
+	h.wantText("imap.example.org")
+	h.m.goTo(scrReview, false)
+	h.wantText("Saving drops the unknown key incoming.sever")
+
+	// a syntax error is not guessed around
+	if err := os.WriteFile(path, []byte(typo+"\nport = = 3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if s := loadStart(path); s.cfg != nil || s.loadErr == nil {
+		t.Errorf("loadStart with a syntax error loaded the file leniently")
+	}
+}

@@ -76,6 +76,8 @@ func (w *welcomeScreen) view(width, _ int) page {
 	b.WriteString(labelCell(st, "Config file", false) + st.code.Render(w.c.path) + "\n")
 	var state string
 	switch {
+	case len(s.dropped) > 0:
+		state = "found; every setting but the unknown key below fills in the screens"
 	case s.cfg != nil && s.permErr == nil:
 		state = "found; its settings fill in every screen"
 	case s.cfg != nil:
