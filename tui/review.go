@@ -3,6 +3,7 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -207,7 +208,7 @@ func (r *reviewScreen) view(width, height int) page {
 		top = append(top, para(st.warnLine("The connection test did not pass; you may save anyway."), width))
 	}
 	if r.problem != "" {
-		top = append(top, para(st.errLine("Cannot save: "+r.problem), width))
+		top = append(top, para(st.errLine("Cannot save: "+r.screenWords(r.problem)), width))
 	}
 	var bottom []string
 	switch {
@@ -237,6 +238,43 @@ func (r *reviewScreen) view(width, height int) page {
 	}
 	return page{main: main}
 }
+
+// screenWords is a validation message in the wizard's words: each
+// "incoming.key" it names becomes the screen and field that set it.
+func (r *reviewScreen) screenWords(msg string) string {
+	msg = configKey.ReplaceAllStringFunc(msg, func(k string) string {
+		if scr, f := r.c.draft.target(k); f != nil {
+			return onScreen(scr, arrow(r.c.st), screenLabel(f, k))
+		}
+		return k
+	})
+	text, _ := screenHint(msg, r.c.st.ascii)
+	return text
+}
+
+// screenLabel is the label the screen shows for the field f that sets the
+// config key k (fieldLabel's words for a field without one).
+func screenLabel(f field, k string) string {
+	var l string
+	switch f := f.(type) {
+	case *textField:
+		l = f.label
+	case *checkField:
+		l = f.label
+	case *choiceField:
+		l = f.label
+	case *inlineChoice:
+		l = f.label
+	}
+	if l == "" {
+		l = fieldLabel(k)
+		l = strings.ToUpper(l[:1]) + l[1:]
+	}
+	return l
+}
+
+// configKey is a dotted config key in a message.
+var configKey = regexp.MustCompile(`\bincoming\.[a-z0-9_]+(\.[a-z0-9_]+)?\b`)
 
 // moreMark says how much of the file is below (or above) the view.
 func (r *reviewScreen) moreMark() string {

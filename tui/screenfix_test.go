@@ -415,3 +415,15 @@ func TestTypoKeepsTheOtherSettings(t *testing.T) {
 		t.Errorf("loadStart with a syntax error loaded the file leniently")
 	}
 }
+
+// TestReviewProblemInScreenWords: a setting that blocks saving is named by
+// its screen and field on the review, not by its config key (item 9).
+func TestReviewProblemInScreenWords(t *testing.T) {
+	h := newHarness(t, existing(), nil)
+	h.m.draft.pin.setValue("not-a-fingerprint")
+	h.m.goTo(scrReview, false)
+	h.wantText("Cannot save: Certificates → Pin SHA-256 must be 64 hex digits")
+	if strings.Contains(h.screenText(), "incoming.pinned_certificate_sha256") {
+		t.Errorf("the review names the config key:\n%s", h.screenText())
+	}
+}
