@@ -237,6 +237,7 @@ func TestDetailsAndPinKeys(t *testing.T) {
 	long := "TLS 1.3, TLS_AES_128_GCM_SHA256, CN=localhost.internal.example.com, issuer CN=Example Internal CA, expires 2027-03-01"
 	failing := scriptRun{events: []mailconn.Event{
 		{Step: mailconn.StepConnect, Status: mailconn.StatusOK, Title: "Connect", Detail: long, Elapsed: time.Millisecond},
+		{Step: mailconn.StepCapabilitiesTLS, Status: mailconn.StatusOK, Title: "Capabilities after STARTTLS", Detail: "IMAP4rev1 AUTH=PLAIN", Elapsed: time.Millisecond},
 		{Step: mailconn.StepTLS, Status: mailconn.StatusFail, Title: "TLS handshake", Detail: "certificate signed by an unknown authority", Hint: hint, Field: mailconn.FieldCAFile},
 	}, result: mailconn.Result{FailedStep: mailconn.StepTLS, Field: mailconn.FieldCAFile, Error: "certificate signed by an unknown authority", Hint: hint}}
 	sc := &script{runs: []scriptRun{failing, passingRun()}}
@@ -261,6 +262,15 @@ func TestDetailsAndPinKeys(t *testing.T) {
 	if got := fm.draft.pin.value(); got != strings.ReplaceAll(fp, ":", "") {
 		t.Errorf("the Pin SHA-256 field holds %q after p", got)
 	}
+
+	// d shows whole titles as well
+	h := newHarness(t, existing(), &script{runs: []scriptRun{failing}})
+	h.press(repeat("enter", 14)...)
+	if strings.Contains(h.screenText(), "Capabilities after STARTTLS") {
+		t.Fatal("the long title shows whole without d; the test proves nothing")
+	}
+	h.press("d")
+	h.wantText("Capabilities after STARTTLS", "expires 2027-03-01", "d less")
 }
 
 // TestPlaceholdersWithoutColour: under NO_COLOR a placeholder cannot be

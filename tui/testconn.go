@@ -384,7 +384,11 @@ func (t *testScreen) logLines(width int) []string {
 	for _, ev := range t.steps {
 		titleW = max(titleW, lipgloss.Width(ev.Title))
 	}
-	titleW = min(titleW, max(16, width/3))
+	if t.details { // whole titles ("Capabilities after STARTTLS"); details wrap under them
+		titleW = min(titleW, width/2)
+	} else {
+		titleW = min(titleW, max(16, width/3))
+	}
 	iconW := lipgloss.Width(st.iconFail)
 	var lines []string
 	for _, ev := range t.steps {
