@@ -205,5 +205,14 @@ func lenientStart(path string, loadErr error) (start, bool) {
 	if err != nil || config.CheckFiles(&c.Incoming) != nil {
 		return start{}, false
 	}
-	return start{cfg: c, warnings: append(warnings, w...), exists: true, dropped: keys}, true
+	s := start{cfg: c, warnings: append(warnings, w...), exists: true, dropped: keys}
+	if err := config.CheckConfigMode(path, c); err != nil { // as Load would say, after the typo
+		var pe *config.PermissionError
+		if !errors.As(err, &pe) || pe.Untrusted {
+			return start{}, false
+		}
+		s.permErr = pe
+		s.saveMode, _ = config.SaveMode(path, config.SaveOptions{})
+	}
+	return s, true
 }

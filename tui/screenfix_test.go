@@ -417,6 +417,14 @@ func TestTypoKeepsTheOtherSettings(t *testing.T) {
 	h.m.goTo(scrReview, false)
 	h.wantText("Saving drops the unknown key incoming.sever")
 
+	// a world-readable file with a typo: the permission problem is said as well
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if s := loadStart(path); s.cfg == nil || s.permErr == nil || s.saveMode != 0o640 {
+		t.Errorf("loadStart of a world-readable file with a typo: cfg %v, permErr %v, saveMode %o", s.cfg != nil, s.permErr, s.saveMode)
+	}
+
 	// a syntax error is not guessed around
 	if err := os.WriteFile(path, []byte(typo+"\nport = = 3\n"), 0o600); err != nil {
 		t.Fatal(err)
