@@ -184,7 +184,7 @@ func lenientStart(path string, loadErr error) (start, bool) {
 		drop[de.Line] = true
 		keys = append(keys, de.Key)
 		warnings = append(warnings, config.Warning{Key: de.Key,
-			Message: fmt.Sprintf("line %d: %s; the wizard leaves it out, and saving drops that line", de.Line, de.Message)})
+			Message: fmt.Sprintf("line %d: %s%s The wizard leaves it out; saving drops that line.", de.Line, de.Message, endStop(de.Message))})
 	}
 	data, err := config.ReadRegularFile("config", path, 1<<20) // the trust rule on the file
 	if err != nil {
@@ -215,4 +215,12 @@ func lenientStart(path string, loadErr error) (start, bool) {
 		s.saveMode, _ = config.SaveMode(path, config.SaveOptions{})
 	}
 	return s, true
+}
+
+// endStop is the full stop msg lacks, if any.
+func endStop(msg string) string {
+	if strings.HasSuffix(msg, ".") || strings.HasSuffix(msg, "?") {
+		return ""
+	}
+	return "."
 }

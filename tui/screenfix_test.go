@@ -410,7 +410,7 @@ func TestTypoKeepsTheOtherSettings(t *testing.T) {
 		t.Errorf("loaded %+v, want the file's settings", s.cfg.Incoming)
 	}
 	h := newHarnessPath(t, path, s, nil)
-	h.wantText(`unknown key "sever"`, "saving drops that line", "Edit the existing settings")
+	h.wantText(`unknown key "sever"`, "server\"? The wizard leaves it out; saving drops that line.", "Edit the existing settings")
 	h.press(keys([]string{"enter", "enter"})...)
 	h.wantScreen(scrServer)
 	h.wantText("imap.example.org")
@@ -444,4 +444,13 @@ func TestReviewProblemInScreenWords(t *testing.T) {
 	if strings.Contains(h.screenText(), "incoming.pinned_certificate_sha256") {
 		t.Errorf("the review names the config key:\n%s", h.screenText())
 	}
+}
+
+// typoStart is what lenientStart makes of a file with "sever =" on line 6.
+func typoStart() start {
+	s := existing()
+	s.dropped = []string{"incoming.sever"}
+	s.warnings = []config.Warning{{Key: "incoming.sever",
+		Message: `line 6: unknown key "sever" in [incoming]; did you mean "server"? The wizard leaves it out; saving drops that line.`}}
+	return s
 }

@@ -61,6 +61,8 @@ func TestScreens(t *testing.T) {
 		{name: "welcome_new"},
 		{name: "welcome_existing", start: existing()},
 		{name: "welcome_load_error", start: start{exists: true, loadErr: &decodeErr}},
+		{name: "welcome_typo", start: typoStart()},
+		{name: "welcome_typo_60x20", start: typoStart(), size: [2]int{60, 20}},
 		{name: "account", keys: []string{"enter"}},
 		{name: "account_pop3", keys: []string{"enter", "down"}},
 		{name: "server_errors", keys: []string{"enter", "enter", "type:imaps://mail.example.com", "tab", "type:99999"}},
