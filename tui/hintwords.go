@@ -94,8 +94,14 @@ func hintBlock(st *styles, hint string, width int, indent string, muted bool) st
 		text = st.muted.Render(text)
 	}
 	out := indentBlock(wrap(text, width-len(indent)), indent)
-	if pin != "" {
+	switch {
+	case pin == "":
+	case len(indent)+len(pin) <= width:
 		out += "\n" + indent + st.code.Render(pin)
+	case len(pin) <= width:
+		out += "\n" + st.code.Render(pin) // whole, at the margin
+	default: // narrower than the value: two halves, each whole on its line
+		out += "\n" + st.code.Render(pin[:len(pin)/2]) + "\n" + st.code.Render(pin[len(pin)/2:])
 	}
 	return out
 }

@@ -227,6 +227,17 @@ func TestHintsInScreenWords(t *testing.T) {
 	if strings.Contains(h.screenText(), "pinned_certificate_sha256") {
 		t.Errorf("the test screen names the config key:\n%s", h.screenText())
 	}
+
+	// no line is wider than the terminal, the fingerprint included
+	for _, w := range []int{70, 60} {
+		h.m.width, h.m.height = w, 40
+		for _, l := range strings.Split(h.screenText(), "\n") {
+			if ansi.StringWidth(l) > w {
+				t.Errorf("at %d columns a line is %d wide: %q", w, ansi.StringWidth(l), l)
+			}
+		}
+	}
+	h.wantText(pin[:32], pin[32:])
 }
 
 // TestDetailsAndPinKeys: d shows every step's line in full; p pins the
