@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"net"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -68,29 +67,10 @@ func TestEndToEndScreens(t *testing.T) {
 	})
 
 	t.Run("esc on a hanging TLS handshake", func(t *testing.T) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = ln.Close() })
-		go func() {
-			var conns []net.Conn // silent: never answers
-			defer func() {
-				for _, c := range conns {
-					_ = c.Close()
-				}
-			}()
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				conns = append(conns, c)
-			}
-		}()
+		port := silentServer(t)
 		path := filepath.Join(t.TempDir(), "config.toml")
 		s := startTmux(t, 80, 24, wizardCommand(bin, path))
-		toTest(s, "127.0.0.1", ln.Addr().(*net.TCPAddr).Port, "alice", "secret")
+		toTest(s, "127.0.0.1", port, "alice", "secret")
 		s.waitFor("TLS handshake", "esc cancel test")
 		s.keys("Escape")
 		s.waitFor("Test cancelled", "esc back")

@@ -117,29 +117,10 @@ func TestPermissionNoteMatchesSave(t *testing.T) {
 // step, and the help line offers esc back, which works (issue 13 item 7).
 func TestCancelHangingStep(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ln.Close() })
-	go func() {
-		var conns []net.Conn // silent: never answers the TLS handshake
-		defer func() {
-			for _, c := range conns {
-				_ = c.Close()
-			}
-		}()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns = append(conns, c)
-		}
-	}()
+	port := silentServer(t)
 	s := existing()
 	s.cfg.Incoming.Server = "127.0.0.1"
-	s.cfg.Incoming.Port = ln.Addr().(*net.TCPAddr).Port
+	s.cfg.Incoming.Port = port
 	test := func(ctx context.Context, in config.Incoming, o mailconn.Options, report func(mailconn.Event)) mailconn.Result {
 		return mailconn.Test(ctx, in, o, report)
 	}
@@ -464,4 +445,32 @@ func typoStart() start {
 	s.warnings = []config.Warning{{Key: "incoming.sever",
 		Message: `line 6: unknown key "sever" in [incoming]; did you mean "server"? The wizard leaves it out; saving drops that line.`}}
 	return s
+}
+
+// silentServer listens on a loopback port, accepts and never says a word
+// (a TLS handshake or a greeting hangs until the client gives up), and
+// returns the port.
+func silentServer(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				_ = c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).Port
 }
