@@ -58,6 +58,21 @@ func checkConfigMode(path string, mode fs.FileMode, c *Config) error {
 		Message: fmt.Sprintf("config %s holds %s and is readable by every user on this machine (mode %04o)", path, what, mode.Perm())}
 }
 
+// CheckConfigMode is Load's last checks on a config c read from path by
+// other means (the wizard's lenient load): a file readable by others that
+// holds an inline secret, or whose password_file or client_secret_file is
+// readable by others, is a *PermissionError naming the chmod that fixes it.
+func CheckConfigMode(path string, c *Config) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if err := checkConfigMode(path, info.Mode(), c); err != nil {
+		return err
+	}
+	return checkSecretFiles(c)
+}
+
 // checkSecretFileMode refuses a secret file readable by others.
 func checkSecretFileMode(key, path string, mode fs.FileMode) error {
 	if runtime.GOOS == "windows" || mode&0o004 == 0 {

@@ -130,6 +130,18 @@ func CompareSaved(path string, c *Config, opts SaveOptions) (SaveState, error) {
 	return SaveDiffers, nil
 }
 
+// SaveMode is the mode Save(path, c, opts) would give the file, writing
+// nothing: 0600, or 0640 with opts.Group or opts.Owner, or when the file it
+// replaces is group-readable and owned by root or the running user. Errors
+// are those of the trust rule and the owner and group lookups.
+func SaveMode(path string, opts SaveOptions) (fs.FileMode, error) {
+	s, err := planSave("config", path, opts)
+	if err != nil {
+		return 0, err
+	}
+	return s.mode, nil
+}
+
 // marshalChecked validates c and renders it as Save writes it.
 func marshalChecked(path string, c *Config) ([]byte, error) {
 	if path == "" {

@@ -16,7 +16,7 @@ const (
 
 // keepChoices are the places a password can be kept.
 var keepChoices = []choice{
-	{value: keepInline, label: "In this config file", short: "readable by its owner only (mode 0600)"},
+	{value: keepInline, label: "In this config file", short: "others cannot read it"},
 	{value: keepFile, label: "In a password file", short: "a file of its own; the config names it"},
 	{value: keepEnv, label: "In an environment variable", short: "set for the connector's service"},
 	{value: keepCommand, label: "From a command", short: "its output is the password"},

@@ -340,7 +340,7 @@ func (s *signInScreen) successView(width int) page {
 		lines = append(lines, st.warnLine(sentence(w)))
 	}
 	for _, f := range res.Findings {
-		lines = append(lines, st.warnLine("The token: "+sentence(f.Message)), indentBlock(wrap(st.muted.Render(sentence(f.Hint)), width-2), "  "))
+		lines = append(lines, st.warnLine("The token: "+sentence(f.Message)), hintBlock(st, sentence(f.Hint), width, "  ", true))
 	}
 	if cl := oauth.AppChecklist(&s.in); len(cl) > 0 {
 		lines = append(lines, "", "Exchange Online must also know the app; if the test fails at authenticate, check that the tenant admin has done this:")

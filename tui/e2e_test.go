@@ -179,7 +179,9 @@ func TestEndToEnd(t *testing.T) {
 			t.Error("the test screen shows the password")
 		}
 		s.keys("Enter")
-		s.waitFor("Review and save", "A new file", `password = "<redacted>"`)
+		s.waitFor("Review and save", "A new file", "more line(s) below")
+		s.keys("PageDown")
+		s.waitFor(`password = "<redacted>"`)
 		if _, err := os.Stat(path); err == nil {
 			t.Fatal("the file was written before save")
 		}

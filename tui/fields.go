@@ -76,7 +76,13 @@ func (f *textField) view(st *styles, width int, focused bool) string {
 	f.input.SetWidth(inputWidth)
 	var b strings.Builder
 	b.WriteString(labelCell(st, f.label, focused))
-	b.WriteString(f.input.View())
+	if ph := f.input.Placeholder; st.plain && ph != "" {
+		f.input.Placeholder = plainPlaceholder(ph)
+		b.WriteString(f.input.View())
+		f.input.Placeholder = ph
+	} else {
+		b.WriteString(f.input.View())
+	}
 	msgWidth := width - labelWidth
 	indent := strings.Repeat(" ", labelWidth)
 	v := f.value()
@@ -350,3 +356,17 @@ func indentBlock(s, indent string) string {
 
 // para wraps a paragraph of plain or styled text to width.
 func para(s string, width int) string { return indentBlock(wrap(s, width), "") }
+
+// plainPlaceholder is a placeholder that reads as one without colour
+// (NO_COLOR), where "mail.example.com" or "993" would look typed: an
+// example gets "e.g.", a default port "default"; "optional: …" and
+// "(unchanged)" already say what they are.
+func plainPlaceholder(p string) string {
+	switch {
+	case strings.HasPrefix(p, "optional:"), strings.HasPrefix(p, "("):
+		return p
+	case strings.Trim(p, "0123456789") == "":
+		return "default " + p
+	}
+	return "e.g. " + p
+}

@@ -61,7 +61,7 @@ func (b *folderBrowser) failedView(width int) string {
 	}
 	parts := []string{para(st.errLine(msg), width)}
 	if r.Hint != "" {
-		parts = append(parts, indentBlock(para(r.Hint, width-2), "  "))
+		parts = append(parts, hintBlock(st, r.Hint, width, "  ", false))
 	}
 	var keys string
 	if f := b.fixField(); f != "" {

@@ -16,6 +16,8 @@ type keyMap struct {
 	Fix      key.Binding // test screen, after a failure: jump to the field at fault
 	Retry    key.Binding
 	Trace    key.Binding
+	Details  key.Binding // test screen: every step's line in full
+	Pin      key.Binding // test screen: pin the certificate the test saw
 	Continue key.Binding // test screen, after the test
 	Save     key.Binding
 	PageUp   key.Binding
@@ -45,6 +47,8 @@ func newKeyMap(arrows string) keyMap {
 		Fix:      key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "fix")),
 		Retry:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry")),
 		Trace:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "trace")),
+		Details:  key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "details")),
+		Pin:      key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pin certificate")),
 		Continue: key.NewBinding(key.WithKeys("enter", "tab"), key.WithHelp("enter", "continue")),
 		Save:     key.NewBinding(key.WithKeys("enter", "s"), key.WithHelp("enter/s", "save")),
 		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),

@@ -77,7 +77,7 @@ func runLines(ctx context.Context, o lineOptions) error {
 	switch s := o.start; {
 	case s.cfg != nil:
 		if s.permErr != nil {
-			fmt.Fprintf(w, "[warn] %s. Saving rewrites the file with mode 0600.\n", s.permErr.Message)
+			fmt.Fprintf(w, "[warn] %s. %s\n", s.permErr.Message, s.saveNote())
 		}
 		for _, wn := range s.warnings {
 			fmt.Fprintf(w, "[warn] %s\n", wn)

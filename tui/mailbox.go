@@ -42,7 +42,10 @@ func (s *mailboxScreen) help() []key.Binding {
 	if s.browser.isOpen() {
 		return s.browser.help()
 	}
-	return s.formHelp(s.c.keys.Browse) // the offer under the field names ctrl+y itself
+	if name, _ := s.offer(s.mailbox.value()); name != "" {
+		return s.formHelp(with(s.c.keys.UseOffer, "ctrl+y", "use "+name), s.c.keys.Browse)
+	}
+	return s.formHelp(s.c.keys.Browse)
 }
 
 // key handles the screen's own keys: ctrl+l opens the folder browser,

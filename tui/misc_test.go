@@ -221,7 +221,7 @@ func TestPermissionProblemStillEdits(t *testing.T) {
 		t.Fatalf("loadStart = %+v, want the config and the permission problem", s)
 	}
 	h := newHarnessPath(t, path, s, nil)
-	h.wantText("Saving rewrites the file with mode 0600", "Edit the existing settings")
+	h.wantText("Saving rewrites the file with mode 0640", "Edit the existing settings")
 }
 
 func newReader(s string) *bufio.Reader        { return bufio.NewReader(strings.NewReader(s)) }

@@ -103,6 +103,7 @@ func newModel(path string, s start, env environment, test testFunc) *Model {
 		dark: true, width: 80, height: 24, draft: newDraft(path),
 	}
 	c.st = newStyles(c.dark, env.ascii)
+	c.st.plain = env.plain
 	c.keys = newKeyMap(c.st.arrows)
 	m := &Model{common: c, help: c.st.helpModel(c.dark)}
 	m.welcome = newWelcomeScreen(c)
@@ -298,12 +299,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.BackgroundColorMsg:
 		m.dark = msg.IsDark()
 		m.st = newStyles(m.dark, m.env.ascii)
+		m.st.plain = m.env.plain
 		m.applyStyles()
 		return m, nil
 	case tea.KeyPressMsg:
 		return m, m.drain(m.handleKey(msg))
 	case tea.PasteMsg:
-		if f := m.screens[m.screen].inputs(); f != nil {
+		if f := m.screens[m.screen].inputs(); f != nil && !m.tooSmall() {
 			return m, f.current().update(msg)
 		}
 		return m, nil
@@ -334,8 +336,21 @@ func (m *Model) stopRuns() {
 	}
 }
 
+// tooSmall reports whether the terminal is too small to draw the wizard:
+// then only Ctrl+C and its confirmation act, so no key works unseen.
+func (m *Model) tooSmall() bool { return m.width < minWidth || m.height < minHeight }
+
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
+	if m.tooSmall() {
+		switch {
+		case m.confirm == confirmDiscard:
+			return m.answer(msg)
+		case !key.Matches(msg, k.Quit):
+			return nil
+		}
+		m.confirm = confirmNone // a hidden question (save after a failed test) is not answered
+	}
 	if m.confirm != confirmNone {
 		return m.answer(msg)
 	}

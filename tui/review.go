@@ -3,6 +3,7 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -20,7 +21,7 @@ type savedMsg struct{ err error }
 
 // reviewScreen (step 9) shows the TOML that will be written, secrets
 // masked, and what differs from the file on disk; Enter saves it with
-// config.Save (atomic, mode 0600). The done screen then shows the path and
+// config.Save (atomic, mode 0600, or 0640 when the file it replaces was group-readable). The done screen then shows the path and
 // the command to test it later.
 type reviewScreen struct {
 	c       *common
@@ -35,7 +36,7 @@ type reviewScreen struct {
 
 func newReviewScreen(c *common) *reviewScreen {
 	vp := viewport.New()
-	vp.SoftWrap = true
+	vp.SoftWrap = false // fitLines wraps, at word boundaries
 	return &reviewScreen{c: c, vp: vp}
 }
 
@@ -99,6 +100,9 @@ func (r *reviewScreen) prepare() {
 				b.WriteString("\n" + st.warnText.Render("~ the password changed (not shown)"))
 			}
 		}
+		if len(s.dropped) > 0 {
+			b.WriteString("\n" + st.warnLine("Saving drops the unknown key "+strings.Join(s.dropped, ", ")+" (its line in the file)."))
+		}
 	case s.loadErr != nil:
 		b.WriteString(st.warnLine("The file on disk could not be read (see the welcome screen); saving replaces it."))
 	default:
@@ -110,16 +114,49 @@ func (r *reviewScreen) prepare() {
 	r.vp.GotoTop()
 }
 
-// fitComments drops the trailing comments of the lines wider than width,
-// so that a comment never wraps into a line that reads like a setting.
-func fitComments(text string, width int) string {
-	lines := strings.Split(text, "\n")
-	for i, l := range lines {
-		if lipgloss.Width(l) > width && !strings.HasPrefix(strings.TrimSpace(ansi.Strip(l)), "#") {
-			lines[i] = strings.TrimRight(cutComment(l), " ")
+// fitLines wraps the lines wider than width at word boundaries, each
+// continuation marked (↪) so that the rest of a comment never reads like a
+// setting of its own: every byte of the file stays on the screen.
+func fitLines(st *styles, text string, width int) string {
+	mark := "  ↪ "
+	if st.ascii {
+		mark = "  > "
+	}
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if lipgloss.Width(l) <= width {
+			out = append(out, l)
+			continue
+		}
+		l = ansi.Strip(l)
+		first, rest := cutAtSpace(l, width)
+		out = append(out, first)
+		for rest != "" {
+			var c string
+			c, rest = cutAtSpace(rest, max(10, width-lipgloss.Width(mark)))
+			out = append(out, st.muted.Render(mark+c))
 		}
 	}
-	return strings.Join(lines, "\n")
+	return strings.Join(out, "\n")
+}
+
+// cutAtSpace splits s (plain text) at the last space that leaves the head
+// at most width wide (at width itself when there is none), dropping the
+// spaces around the cut.
+func cutAtSpace(s string, width int) (head, rest string) {
+	if ansi.StringWidth(s) <= width {
+		return s, ""
+	}
+	cut := ansi.Truncate(s, width+1, "")
+	i := strings.LastIndex(strings.TrimRight(cut, " "), " ")
+	if j := strings.LastIndex(cut, " "); j == len(cut)-1 {
+		i = j // the space right after the width
+	}
+	if i <= 0 {
+		head = ansi.Truncate(s, width, "")
+		return head, strings.TrimLeft(s[len(head):], " ")
+	}
+	return strings.TrimRight(s[:i], " "), strings.TrimLeft(s[i:], " ")
 }
 
 func (r *reviewScreen) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -163,11 +200,15 @@ func (r *reviewScreen) view(width, height int) page {
 	height-- // a line of room under the content
 	st := r.c.st
 	var top []string
-	if t := r.c.lastTest; t == nil || !t.OK {
+	switch t := r.c.lastTest; {
+	case t != nil && t.OK:
+	case r.problem != "": // saving is not possible: no "save anyway"
+		top = append(top, para(st.warnLine("The connection test did not pass."), width))
+	default:
 		top = append(top, para(st.warnLine("The connection test did not pass; you may save anyway."), width))
 	}
 	if r.problem != "" {
-		top = append(top, para(st.errLine("Cannot save: "+r.problem), width))
+		top = append(top, para(st.errLine("Cannot save: "+r.screenWords(r.problem)), width))
 	}
 	var bottom []string
 	switch {
@@ -184,17 +225,72 @@ func (r *reviewScreen) view(width, height int) page {
 	if head != "" {
 		vh -= lipgloss.Height(head) + 1
 	}
+	vh-- // the line that says more is above or below
 	r.vp.SetWidth(width)
 	r.vp.SetHeight(max(3, vh))
 	if r.width != width {
 		r.width = width
-		r.vp.SetContent(fitComments(r.content, width))
+		r.vp.SetContent(fitLines(st, r.content, width))
 	}
-	main := r.vp.View() + "\n\n" + foot
+	main := r.vp.View() + "\n" + r.moreMark() + "\n\n" + foot
 	if head != "" {
 		main = head + "\n\n" + main
 	}
 	return page{main: main}
+}
+
+// screenWords is a validation message in the wizard's words: each
+// "incoming.key" it names becomes the screen and field that set it.
+func (r *reviewScreen) screenWords(msg string) string {
+	msg = configKey.ReplaceAllStringFunc(msg, func(k string) string {
+		if scr, f := r.c.draft.target(k); f != nil {
+			return onScreen(scr, arrow(r.c.st), screenLabel(f, k))
+		}
+		return k
+	})
+	text, _ := screenHint(msg, r.c.st.ascii)
+	return text
+}
+
+// screenLabel is the label the screen shows for the field f that sets the
+// config key k (fieldLabel's words for a field without one).
+func screenLabel(f field, k string) string {
+	var l string
+	switch f := f.(type) {
+	case *textField:
+		l = f.label
+	case *checkField:
+		l = f.label
+	case *choiceField:
+		l = f.label
+	case *inlineChoice:
+		l = f.label
+	}
+	if l == "" {
+		l = fieldLabel(k)
+		l = strings.ToUpper(l[:1]) + l[1:]
+	}
+	return l
+}
+
+// configKey is a dotted config key in a message.
+var configKey = regexp.MustCompile(`\bincoming\.[a-z0-9_]+(\.[a-z0-9_]+)?\b`)
+
+// moreMark says how much of the file is below (or above) the view.
+func (r *reviewScreen) moreMark() string {
+	st := r.c.st
+	below := r.vp.TotalLineCount() - r.vp.YOffset() - r.vp.VisibleLineCount()
+	switch {
+	case below > 0:
+		down := "↓"
+		if st.ascii {
+			down = "v"
+		}
+		return st.muted.Render(fmt.Sprintf("%s %d more line(s) below: %s to scroll", down, below, st.arrows))
+	case r.vp.YOffset() > 0:
+		return st.muted.Render(fmt.Sprintf("%s %d line(s) above", scrollUpMark(st), r.vp.YOffset()))
+	}
+	return ""
 }
 
 func saveErrorText(err error) string {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -105,6 +106,7 @@ func run(ctx context.Context, opts Options, test testFunc) error {
 type environment struct {
 	ascii bool // no UTF-8 locale: ASCII icons and rules
 	dumb  bool // TERM=dumb: the line mode
+	plain bool // NO_COLOR: no colour tells a placeholder from a value, so words do
 }
 
 // Colour needs nothing here: Bubble Tea detects the terminal's colour
@@ -112,7 +114,7 @@ type environment struct {
 
 func detectEnv(env []string) environment {
 	ti := terminal.Detect(nil, env)
-	return environment{ascii: !ti.UTF8, dumb: ti.Dumb}
+	return environment{ascii: !ti.UTF8, dumb: ti.Dumb, plain: terminal.Getenv(env, "NO_COLOR") != ""}
 }
 
 func isTerminal(r io.Reader) bool { return terminal.IsTerminal(r) }
@@ -125,10 +127,26 @@ type start struct {
 	exists   bool  // a file is at the path
 	loadErr  error // the file could not be used; the wizard offers defaults
 	permErr  *config.PermissionError
+	saveMode fs.FileMode // with permErr: the mode saving gives the file (config.SaveMode); 0 if unknown
+	dropped  []string    // unknown keys left out to load the rest (lenientStart); saving drops them
+}
+
+// saveNote says what saving does about a permission problem: what
+// config.Save will do, in its words.
+func (s start) saveNote() string {
+	switch s.saveMode {
+	case 0o600:
+		return "Saving rewrites the file with mode 0600 (readable by its owner only), which fixes this."
+	case 0o640:
+		return "Saving rewrites the file with mode 0640 (its group keeps read access, other users lose it), which fixes this."
+	case 0:
+		return "Saving rewrites the file without read access for other users, which fixes this."
+	}
+	return fmt.Sprintf("Saving rewrites the file with mode %04o, which fixes this.", s.saveMode)
 }
 
 // loadStart loads the config at path. A file with unsafe permissions is
-// still read for editing (saving rewrites it with mode 0600) and the
+// still read for editing (saving takes other users' access away) and the
 // permission problem is shown on the welcome screen.
 func loadStart(path string) start {
 	cfg, warnings, err := config.Load(path)
@@ -139,15 +157,83 @@ func loadStart(path string) start {
 		return start{}
 	}
 	s := start{exists: true, loadErr: err}
+	if l, ok := lenientStart(path, err); ok {
+		return l
+	}
 	var pe *config.PermissionError
 	// A file others could change is not offered for editing: what it says
 	// (a password_command, a server) must not steer a test run as root.
 	if errors.As(err, &pe) && pe.Path == path && !pe.Untrusted {
 		if data, rerr := config.ReadRegularFile("config", path, 1<<20); rerr == nil {
 			if c, w, perr := config.Parse(data, path); perr == nil {
-				return start{cfg: c, warnings: w, exists: true, permErr: pe}
+				mode, _ := config.SaveMode(path, config.SaveOptions{}) // an error shows when saving
+				return start{cfg: c, warnings: w, exists: true, permErr: pe, saveMode: mode}
 			}
 		}
 	}
 	return s
+}
+
+// lenientStart loads a file whose only faults are unknown keys (a typo
+// such as "sever = …") without them, so that a one-key typo does not cost
+// every other setting: each unknown key's line is left out, the rest must
+// parse and pass the trust rule as Load's would, and each left-out key is
+// a warning that saving drops it. ok is false for any other fault.
+func lenientStart(path string, loadErr error) (start, bool) {
+	var errs []error
+	if j, ok := loadErr.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	} else {
+		errs = []error{loadErr}
+	}
+	drop := map[int]bool{}
+	var keys []string
+	var warnings []config.Warning
+	for _, e := range errs {
+		var de *config.DecodeError
+		if !errors.As(e, &de) || de.Line <= 0 || de.Key == "" || !strings.HasPrefix(de.Message, "unknown key") {
+			return start{}, false
+		}
+		drop[de.Line] = true
+		keys = append(keys, de.Key)
+		warnings = append(warnings, config.Warning{Key: de.Key,
+			Message: fmt.Sprintf("line %d: %s%s The wizard leaves it out; saving drops that line.", de.Line, de.Message, endStop(de.Message))})
+	}
+	data, err := config.ReadRegularFile("config", path, 1<<20) // the trust rule on the file
+	if err != nil {
+		return start{}, false
+	}
+	lines := strings.Split(string(data), "\n")
+	for n := range drop {
+		if n > len(lines) {
+			return start{}, false
+		}
+		name := strings.TrimSpace(lines[n-1])
+		if strings.HasPrefix(name, "[") || !strings.Contains(name, "=") {
+			return start{}, false // a table, not one key = value line
+		}
+		lines[n-1] = ""
+	}
+	c, w, err := config.Parse([]byte(strings.Join(lines, "\n")), path)
+	if err != nil || config.CheckFiles(&c.Incoming) != nil {
+		return start{}, false
+	}
+	s := start{cfg: c, warnings: append(warnings, w...), exists: true, dropped: keys}
+	if err := config.CheckConfigMode(path, c); err != nil { // as Load would say, after the typo
+		var pe *config.PermissionError
+		if !errors.As(err, &pe) || pe.Untrusted {
+			return start{}, false
+		}
+		s.permErr = pe
+		s.saveMode, _ = config.SaveMode(path, config.SaveOptions{})
+	}
+	return s, true
+}
+
+// endStop is the full stop msg lacks, if any.
+func endStop(msg string) string {
+	if strings.HasSuffix(msg, ".") || strings.HasSuffix(msg, "?") {
+		return ""
+	}
+	return "."
 }

@@ -175,12 +175,30 @@ func (s *formScreen) formHelp(extra ...key.Binding) []key.Binding {
 	case *checkField:
 		bs = append(bs, k.Toggle)
 	}
-	next, back := k.Next, k.Back
-	if s.c.width < 76 { // keep the whole line on a narrow terminal
-		next, back = with(next, "enter", "next"), with(back, "esc", "back")
+	next := k.Next
+	// shift+tab goes to the previous field, esc to the previous screen;
+	// on the first field both go back a screen.
+	back := []key.Binding{with(k.Back, "shift+tab", "prev field"), with(k.Esc, "esc", "back")}
+	if s.form.atFirst() {
+		back = []key.Binding{with(k.Back, "shift+tab/esc", "back")}
+	}
+	if s.c.width < 76 { // keep the line short on a narrow terminal
+		next, back = with(next, "enter", "next"), []key.Binding{with(k.Esc, "esc", "back")}
 	}
 	if s.form.atLast() && s.c.fixReturn {
 		next = with(next, "enter", "test again")
 	}
-	return append(bs, next, back, k.Quit)
+	bs = append(bs, next)
+	bs = append(bs, back...)
+	return append(bs, k.Quit)
+}
+
+// atFirst reports whether no visible field comes before the focused one.
+func (f *form) atFirst() bool {
+	for i := f.idx - 1; i >= 0; i-- {
+		if f.visible(i) {
+			return false
+		}
+	}
+	return true
 }

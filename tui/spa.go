@@ -1,6 +1,9 @@
 package tui
 
 import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/mailsetup/mailsetup/config"
 )
 
@@ -19,6 +22,25 @@ func newSPAScreen(c *common) *spaScreen {
 	return s
 }
 
+// needsPassword: a password sign-in is chosen but no password is there to
+// send (OAuth 2.0 was chosen on the previous screen, then Password here).
+func (s *spaScreen) needsPassword() bool {
+	d := s.c.draft
+	return s.spa.value() != config.AuthOAuth2 && d.keep.value() == keepInline &&
+		d.password.input.Value() == "" && d.currentPassword == ""
+}
+
+// key goes back to the password, not on to a test that cannot sign in,
+// when a password sign-in has no password yet.
+func (s *spaScreen) key(msg tea.KeyPressMsg) tea.Cmd {
+	if key.Matches(msg, s.c.keys.Next) && s.needsPassword() {
+		s.c.draft.password.reveal()                          // say why
+		s.c.request(goToMsg{to: scrCredentials, back: true}) // its last field: the password
+		return nil
+	}
+	return s.formScreen.key(msg)
+}
+
 func (s *spaScreen) view(width, _ int) page {
 	st, d := s.c.st, s.c.draft
 	v := s.spa.value()
@@ -27,8 +49,8 @@ func (s *spaScreen) view(width, _ int) page {
 		if n := oauthServerNote(d.server.value()); n != "" {
 			main += "\n\n" + para(st.warnLine(n), width)
 		}
-		if d.keep.value() == keepInline && d.password.input.Value() == "" && d.currentPassword == "" {
-			main += "\n\n" + para(st.warnLine("No password yet: press shift+tab to type it on the previous screen."), width)
+		if s.needsPassword() {
+			main += "\n\n" + para(st.warnLine("No password yet: enter takes you back to type it."), width)
 		}
 	}
 	return page{

@@ -16,6 +16,7 @@ import (
 // without colour; glyphs fall back to ASCII under a non-UTF-8 locale.
 type styles struct {
 	ascii bool
+	plain bool // NO_COLOR: placeholders read "e.g. …" (plainPlaceholder)
 
 	header, step, rule, heading  lipgloss.Style
 	label, labelFocused, text    lipgloss.Style

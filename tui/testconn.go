@@ -45,6 +45,7 @@ type testScreen struct {
 	spinner spinner.Model
 	offset  int  // first log line shown
 	follow  bool // keep the newest line in view
+	details bool // every step's detail in full, wrapped, not cut to one line
 }
 
 func newTestScreen(c *common) *testScreen {
@@ -138,6 +139,11 @@ func (t *testScreen) cancelRun() {
 	if t.running {
 		t.running = false
 		t.setResult(&mailconn.Result{Canceled: true, Error: "cancelled"})
+		for i := range t.steps { // no spinner left turning on a step that will not end
+			if t.steps[i].Status == mailconn.StatusRunning {
+				t.steps[i].Status, t.steps[i].Detail, t.steps[i].Elapsed = mailconn.StatusSkipped, "cancelled", 0
+			}
+		}
 	}
 }
 
@@ -230,6 +236,9 @@ func (t *testScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.PageDown):
 		t.scroll(5)
 		return nil
+	case key.Matches(msg, k.Details):
+		t.details = !t.details
+		return nil
 	}
 	if t.running {
 		if key.Matches(msg, k.Cancel) {
@@ -246,6 +255,9 @@ func (t *testScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		t.c.request(fixFieldMsg{field: mailconn.FieldMailbox, browse: true}) // choosing a folder and going on tests again
 	case key.Matches(msg, k.Retry):
 		return t.start()
+	case key.Matches(msg, k.Pin) && t.pinOffered() != "":
+		t.c.draft.pin.setValue(t.pinOffered()) // the certificate the test saw; test again with it pinned
+		return t.start()
 	case key.Matches(msg, signInAgainKey) && t.canSignInAgain():
 		t.c.request(signInMsg{from: scrTest})
 	case key.Matches(msg, k.Trace) && t.trace != nil:
@@ -258,6 +270,24 @@ func (t *testScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		t.c.request(confirmMsg{kind: confirmFailedTest, question: t.failedQuestion()})
 	}
 	return nil
+}
+
+// pinOffered is the fingerprint of the certificate the failed test saw,
+// when its hint offers to pin it, as the Pin SHA-256 field takes it.
+func (t *testScreen) pinOffered() string {
+	if t.running || t.result == nil || t.result.OK {
+		return ""
+	}
+	hints := []string{t.result.Hint}
+	for _, ev := range t.steps {
+		hints = append(hints, ev.Hint)
+	}
+	for _, h := range hints {
+		if _, pin := screenHint(h, false); pin != "" && pin != strings.ToUpper(strings.ReplaceAll(t.c.draft.pin.value(), ":", "")) {
+			return pin
+		}
+	}
+	return ""
 }
 
 func (t *testScreen) scroll(n int) {
@@ -275,10 +305,17 @@ func (t *testScreen) failedQuestion() string {
 func (t *testScreen) help() []key.Binding {
 	k := t.c.keys
 	scroll := with(k.Up, t.c.st.arrows, "scroll")
+	details := k.Details
+	if t.details {
+		details = with(details, "d", "less")
+	}
 	if t.running {
-		return []key.Binding{k.Cancel, scroll, k.Quit}
+		return []key.Binding{k.Cancel, scroll, details, k.Quit}
 	}
 	var bs []key.Binding
+	if t.pinOffered() != "" {
+		bs = append(bs, k.Pin)
+	}
 	if f := t.fixField(); f != "" {
 		bs = append(bs, with(k.Fix, "f", "fix "+fieldLabel(f)))
 	}
@@ -293,13 +330,11 @@ func (t *testScreen) help() []key.Binding {
 	if t.canSignInAgain() {
 		bs = append(bs, signInAgainKey)
 	}
+	bs = append(bs, details)
 	if t.trace != nil {
 		bs = append(bs, k.Trace)
 	}
-	if t.passed() { // after a failure the line is long; esc still goes back
-		bs = append(bs, with(k.Back, "esc", "back"))
-	}
-	return append(bs, k.Quit)
+	return append(bs, with(k.Back, "esc", "back"), k.Quit)
 }
 
 func (t *testScreen) view(width, height int) page {
@@ -341,7 +376,11 @@ func (t *testScreen) logLines(width int) []string {
 	for _, ev := range t.steps {
 		titleW = max(titleW, lipgloss.Width(ev.Title))
 	}
-	titleW = min(titleW, max(16, width/3))
+	if t.details { // whole titles ("Capabilities after STARTTLS"); details wrap under them
+		titleW = min(titleW, width/2)
+	} else {
+		titleW = min(titleW, max(16, width/3))
+	}
 	iconW := lipgloss.Width(st.iconFail)
 	var lines []string
 	for _, ev := range t.steps {
@@ -359,11 +398,12 @@ func (t *testScreen) logLines(width int) []string {
 		detailW := width - iconW - 1 - titleW - 2 - 9
 		long := ev.Status == mailconn.StatusWarn || ev.Status == mailconn.StatusFail
 		detail := ev.Detail
-		if !long || lipgloss.Width(detail) <= detailW {
+		switch {
+		case (long || t.details) && lipgloss.Width(detail) > detailW:
+			detail, long = "", true // in full under the line
+		default:
 			detail = ansi.Truncate(detail, max(0, detailW), st.ellipsis)
 			long = long && ev.Hint != ""
-		} else {
-			detail = ""
 		}
 		line := icon + " " + st.label.Render(title) + "  " + st.muted.Render(detail)
 		pad := max(1, width-lipgloss.Width(line)-lipgloss.Width(elapsed))
@@ -373,8 +413,9 @@ func (t *testScreen) logLines(width int) []string {
 			if detail == "" && ev.Detail != "" {
 				lines = append(lines, strings.Split(indentBlock(wrap(ev.Detail, width-iconW-1), indent), "\n")...)
 			}
-			if ev.Hint != "" && (t.result == nil || ev.Hint != t.result.Hint) { // the result repeats the final hint
-				lines = append(lines, strings.Split(indentBlock(wrap(st.muted.Render(ev.Hint), width-iconW-1), indent), "\n")...)
+			if ev.Hint != "" && (ev.Status == mailconn.StatusWarn || ev.Status == mailconn.StatusFail) &&
+				(t.result == nil || ev.Hint != t.result.Hint) { // the result repeats the final hint
+				lines = append(lines, strings.Split(hintBlock(st, ev.Hint, width, indent, true), "\n")...)
 			}
 		}
 	}
@@ -408,7 +449,7 @@ func (t *testScreen) resultView(width int) string {
 		}
 		parts = append(parts, para(st.errLine(msg), width))
 		if r.Hint != "" {
-			parts = append(parts, indentBlock(para(r.Hint, width-2), "  "))
+			parts = append(parts, hintBlock(st, r.Hint, width, "  ", false))
 		}
 		if f := t.fixField(); f != "" {
 			scr, _ := t.c.draft.target(f)
@@ -417,6 +458,9 @@ func (t *testScreen) resultView(width int) string {
 				msg = "Press f to fix the mailbox, or b to choose from the server's folders."
 			}
 			parts = append(parts, indentBlock(para(st.muted.Render(msg), width-2), "  "))
+		}
+		if t.pinOffered() != "" {
+			parts = append(parts, indentBlock(para(st.muted.Render("Press p to pin this certificate (Certificates "+arrow(st)+" Pin SHA-256) and test again."), width-2), "  "))
 		}
 	}
 	if t.traced != "" {

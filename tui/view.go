@@ -20,9 +20,12 @@ func (m *Model) View() tea.View {
 
 func (m *Model) render() string {
 	w, h := m.width, m.height
-	if w < minWidth || h < minHeight {
-		msg := fmt.Sprintf("Terminal too small: need at least %d%s%d (now %d%s%d). Enlarge the window, or press Ctrl+C to quit.",
+	if m.tooSmall() {
+		msg := fmt.Sprintf("Terminal too small: need at least %d%s%d (now %d%s%d). Enlarge the window, or press Ctrl+C to quit and run mailsetup --accessible for plain line-by-line prompts. No other key works until then.",
 			minWidth, m.st.times, minHeight, w, m.st.times, h)
+		if m.confirm == confirmDiscard {
+			msg += "\n\n" + m.st.warnText.Render("Discard changes? [y/N]")
+		}
 		return lipgloss.NewStyle().Width(max(w, 10)).Render(msg)
 	}
 	cw := min(w, maxWidth) - 2
@@ -43,7 +46,8 @@ func (m *Model) render() string {
 	header := margin + left + strings.Repeat(" ", gap) + right
 	rule := m.st.rule.Render(strings.Repeat(m.st.ruleChar, min(w, maxWidth)))
 
-	bodyH := h - 4 // header, rule, status, help
+	helpLines := m.helpLines(cw)
+	bodyH := h - 3 - len(helpLines) // header, rule, status, help
 	lines := m.screens[m.screen].view(cw, bodyH).fit(bodyH)
 	if len(lines) > bodyH {
 		lines = append(lines[:bodyH-1], m.st.muted.Render(m.st.ellipsis))
@@ -58,10 +62,27 @@ func (m *Model) render() string {
 	}
 
 	status := m.statusLine(cw)
-	m.help.SetWidth(cw)
+	for i, l := range helpLines {
+		helpLines[i] = margin + l
+	}
+	return header + "\n" + rule + "\n" + strings.Join(lines, "\n") + "\n" + status + "\n" + strings.Join(helpLines, "\n")
+}
+
+// helpLines is the help line, or two when the keys do not fit on one: no
+// key that works is left out (what still does not fit is cut).
+func (m *Model) helpLines(width int) []string {
+	bs := m.helpBindings()
+	m.help.SetWidth(0)
 	// help truncates only when its ellipsis fits: cut what it leaves too long
-	helpLine := margin + ansi.Truncate(m.help.ShortHelpView(m.helpBindings()), cw, "")
-	return header + "\n" + rule + "\n" + strings.Join(lines, "\n") + "\n" + status + "\n" + helpLine
+	line := func(bs []key.Binding) string { return ansi.Truncate(m.help.ShortHelpView(bs), width, "") }
+	if helpWidth(bs) <= width {
+		return []string{line(bs)}
+	}
+	split := 1
+	for split < len(bs) && helpWidth(bs[:split+1]) <= width {
+		split++
+	}
+	return []string{line(bs[:split]), line(bs[split:])}
 }
 
 // page is a screen's content: intro and outro are dropped, in that order,
@@ -121,4 +142,20 @@ func (m *Model) helpBindings() []key.Binding {
 		return []key.Binding{k.Yes, with(k.No, "n/enter", "no")}
 	}
 	return m.screens[m.screen].help()
+}
+
+// helpWidth is how wide the help line of bs is (each "key desc", " • "
+// between them).
+func helpWidth(bs []key.Binding) int {
+	w := 0
+	for i, b := range bs {
+		if !b.Enabled() {
+			continue
+		}
+		if i > 0 {
+			w += 3
+		}
+		w += lipgloss.Width(b.Help().Key) + 1 + lipgloss.Width(b.Help().Desc)
+	}
+	return w
 }

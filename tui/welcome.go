@@ -76,6 +76,8 @@ func (w *welcomeScreen) view(width, _ int) page {
 	b.WriteString(labelCell(st, "Config file", false) + st.code.Render(w.c.path) + "\n")
 	var state string
 	switch {
+	case len(s.dropped) > 0:
+		state = "found; every setting but the unknown key below fills in the screens"
 	case s.cfg != nil && s.permErr == nil:
 		state = "found; its settings fill in every screen"
 	case s.cfg != nil:
@@ -90,7 +92,7 @@ func (w *welcomeScreen) view(width, _ int) page {
 	switch {
 	case s.permErr != nil:
 		b.WriteString("\n\n" + para(st.warnLine(s.permErr.Message+"."), width))
-		b.WriteString("\n" + para(st.muted.Render("Saving rewrites the file with mode 0600, which fixes this."), width))
+		b.WriteString("\n" + para(st.muted.Render(s.saveNote()), width))
 	case s.loadErr != nil:
 		b.WriteString("\n\n" + para(st.errLine(describeLoadError(s.loadErr)), width))
 		b.WriteString("\n\n" + para("Press enter to start from the defaults. The file stays as it is until you save.", width))
