@@ -83,7 +83,10 @@ func TestRigPasswordLineBreak(t *testing.T) {
 			strings.Contains(r.res.Hint, "line break") || !strings.Contains(a.Detail, "LOGIN command") {
 			t.Fatalf("result %+v, want the server's refusal of LOGIN\n%s", r.res, r.dump())
 		}
-		if !strings.Contains(r.trace, "C: T1 LOGIN") || !strings.Contains(r.trace, "S: + ") {
+		// A literal: the command line, then the data on a line of its own,
+		// after a "+" from the server, or at once when imapclient has
+		// already read LITERAL+ in the greeting (a race inside imapclient).
+		if !loginSentLiteral(r.trace) {
 			t.Errorf("LOGIN did not send the password as a literal:\n%s", r.trace)
 		}
 		checkNoSecret(t, r, u.Name, secret)
@@ -97,4 +100,23 @@ func TestRigPasswordLineBreak(t *testing.T) {
 			t.Fatalf("result %+v, want the server's [AUTH] refusal\n%s", r.res, r.dump())
 		}
 	})
+}
+
+// loginSentLiteral reports whether, in a trace, the LOGIN command was
+// followed by another client line (the literal's data) before the server's
+// tagged answer.
+func loginSentLiteral(trace string) bool {
+	login := false
+	for _, l := range strings.Split(trace, "\n") {
+		_, rest, _ := strings.Cut(l, " ")
+		switch {
+		case strings.HasPrefix(rest, "C: T1 LOGIN"):
+			login = true
+		case login && strings.HasPrefix(rest, "C: "):
+			return true
+		case login && strings.HasPrefix(rest, "S: T1 "):
+			return false
+		}
+	}
+	return false
 }

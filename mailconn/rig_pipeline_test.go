@@ -1,8 +1,13 @@
+//go:build linux
+
 package mailconn_test
 
 import (
+	"context"
+	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mailsetup/mailsetup/config"
 	"github.com/mailsetup/mailsetup/mailconn"
@@ -81,7 +86,11 @@ func TestPipelinedAfterSignIn(t *testing.T) {
 			host, caFile, port := tc.start(t)
 			in := config.Incoming{Protocol: config.ProtocolIMAP, Server: host, Port: port, Username: a.Name,
 				Auth: config.AuthPassword, Security: config.SecurityTLS, RejectInvalidCertificates: true, CAFile: caFile}
-			r := runTest(t, in, mailconn.Options{Secret: a.Password})
+			// Replies reach the client 30 ms late, as on a real link: a
+			// client that pipelines has written every query before the
+			// first reply arrives, whatever the scheduler does on a busy
+			// machine; one that waits cannot.
+			r := runTest(t, in, mailconn.Options{Secret: a.Password, Dial: slowReplies(30 * time.Millisecond)})
 			if !r.res.OK {
 				t.Fatalf("test failed: %+v\n%s", r.res, r.trace)
 			}
@@ -105,4 +114,27 @@ func TestPipelinedAfterSignIn(t *testing.T) {
 			}
 		})
 	}
+}
+
+// slowReplies dials TCP connections whose reads return only after delay:
+// the server's answers arrive late, the client's writes go out at once.
+func slowReplies(delay time.Duration) func(ctx context.Context, network, address string) (net.Conn, error) {
+	return func(ctx context.Context, network, address string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, address)
+		if err != nil {
+			return nil, err
+		}
+		return slowReadConn{c, delay}, nil
+	}
+}
+
+type slowReadConn struct {
+	net.Conn
+	delay time.Duration
+}
+
+func (c slowReadConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	time.Sleep(c.delay)
+	return n, err
 }
