@@ -114,6 +114,17 @@ func wizardCommand(bin, path string, env ...string) string {
 		strings.Join(env, " "), bin, path)
 }
 
+// saveAndQuit leaves the done screen (after "Saved"), waits for the
+// wizard's exit status 0 and checks the file it wrote holds want.
+func (s *tmuxSession) saveAndQuit(t *testing.T, path string, want config.Incoming) {
+	t.Helper()
+	s.keys("Enter")
+	s.waitFor("EXIT=0")
+	if in := loadSaved(t, path); in != want {
+		t.Errorf("saved\n%+v\nwant\n%+v", in, want)
+	}
+}
+
 func loadSaved(t *testing.T, path string) config.Incoming {
 	t.Helper()
 	info, err := os.Stat(path)
@@ -187,15 +198,9 @@ func TestEndToEnd(t *testing.T) {
 		}
 		s.keys("Enter")
 		s.waitFor("Saved "+path, "mailsetup test --config "+path)
-		s.keys("Enter")
-		s.waitFor("EXIT=0")
-		in := loadSaved(t, path)
-		want := config.Incoming{Protocol: "imap", Server: srv.Host, Port: srv.IMAPS, Mailbox: "INBOX/Support",
+		s.saveAndQuit(t, path, config.Incoming{Protocol: "imap", Server: srv.Host, Port: srv.IMAPS, Mailbox: "INBOX/Support",
 			Username: mailtest.Alice.Name, Password: mailtest.Alice.Password, Auth: "password", Security: "tls",
-			RejectInvalidCertificates: true, CAFile: srv.CAFile}
-		if in != want {
-			t.Errorf("saved\n%+v\nwant\n%+v", in, want)
-		}
+			RejectInvalidCertificates: true, CAFile: srv.CAFile})
 	})
 
 	t.Run("POP3 STARTTLS with a wrong password fixed from the hint at 60x20", func(t *testing.T) {
@@ -237,15 +242,9 @@ func TestEndToEnd(t *testing.T) {
 		s.waitFor("Review and save", "Step 8 of 8")
 		s.keys("Enter")
 		s.waitFor("Saved")
-		s.keys("Enter")
-		s.waitFor("EXIT=0")
-		in := loadSaved(t, path)
-		want := config.Incoming{Protocol: "pop3", Server: srv.Host, Port: srv.POP3, Mailbox: "INBOX",
+		s.saveAndQuit(t, path, config.Incoming{Protocol: "pop3", Server: srv.Host, Port: srv.POP3, Mailbox: "INBOX",
 			Username: mailtest.Alice.Name, Password: mailtest.Alice.Password, Auth: "password", Security: "starttls",
-			RejectInvalidCertificates: true, CAFile: srv.CAFile}
-		if in != want {
-			t.Errorf("saved\n%+v\nwant\n%+v", in, want)
-		}
+			RejectInvalidCertificates: true, CAFile: srv.CAFile})
 	})
 
 	t.Run("colour, NO_COLOR and a non-UTF-8 locale", func(t *testing.T) {
