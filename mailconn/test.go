@@ -123,11 +123,17 @@ type runner struct {
 	// capabilities before sign-in (see mailboxCaps).
 	imapTap      *taggedTap
 	preLoginCaps []string
-	pop3c        *pop3.Client
-	res          Result
-	figures      Figures // filled by the steps as they go
-	err          error   // the failing step's error (with done)
-	done         bool    // a step failed: the result is final
+	// imapCapsAsked: imapclient got a signed-in session without
+	// capabilities and is asking for them (see imapClient).
+	imapCapsAsked bool
+	// secretErr is the secret source's failure, kept for the
+	// authenticate step when it was asked earlier.
+	secretErr error
+	pop3c     *pop3.Client
+	res       Result
+	figures   Figures // filled by the steps as they go
+	err       error   // the failing step's error (with done)
+	done      bool    // a step failed: the result is final
 	// unverified is the problem of a certificate that did not verify but
 	// was let through (reject_invalid_certificates = false); nil otherwise.
 	unverified *CertError
