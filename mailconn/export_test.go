@@ -6,3 +6,7 @@ var (
 	NTLMFieldForTest     = field
 	FromUTF16ForTest     = fromUTF16
 )
+
+// RootsWarmedForTest is how many times the system's CA certificates were
+// loaded in the background.
+func RootsWarmedForTest() int64 { return rootsWarmed.Load() }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/mailsetup/mailsetup/config"
@@ -27,6 +26,9 @@ type imapConn struct {
 	caps    []string // as the server spelled them
 	preauth bool
 	plain   bool // no TLS yet
+	// loginTag is the tag of a LOGIN sent with CAPABILITY whose reply is
+	// still to be read (see imappipe.go).
+	loginTag string
 }
 
 // imapResp is one parsed response line.
@@ -96,6 +98,13 @@ func (r *runner) imapCaps(ic *imapConn, id StepID, title string, fromGreeting bo
 			s.detail = strings.Join(ic.caps, " ") + " (from the greeting)"
 			return nil
 		}
+		if r.pipelineLogin(ctx, ic) {
+			if err := ic.capabilityAndLogin(r.in.Username, r.opts.Secret); err != nil {
+				return err
+			}
+			s.detail = strings.Join(ic.caps, " ") + " (LOGIN sent with it)"
+			return nil
+		}
 		if err := ic.capability(); err != nil {
 			return err
 		}
@@ -148,11 +157,19 @@ func (ic *imapConn) greet(resp imapResp) error {
 
 // capability sends CAPABILITY and keeps the answer in ic.caps.
 func (ic *imapConn) capability() error {
-	resp, err := ic.command("CAPABILITY", func(u imapResp) {
-		if u.typ == "CAPABILITY" {
-			ic.caps = strings.Fields(u.rest)
-		}
-	})
+	resp, err := ic.command("CAPABILITY", ic.takeCaps)
+	return ic.capabilityDone(resp, err)
+}
+
+// takeCaps keeps an untagged CAPABILITY response in ic.caps.
+func (ic *imapConn) takeCaps(u imapResp) {
+	if u.typ == "CAPABILITY" {
+		ic.caps = strings.Fields(u.rest)
+	}
+}
+
+// capabilityDone checks the tagged reply to CAPABILITY.
+func (ic *imapConn) capabilityDone(resp imapResp, err error) error {
 	if err != nil {
 		return fmt.Errorf("capability: %w", err)
 	}
@@ -197,11 +214,16 @@ func (ic *imapConn) startTLS(handshake func() (net.Conn, error)) error {
 // command sends a command with a fresh tag and reads until its tagged
 // reply, handing untagged responses to untagged.
 func (ic *imapConn) command(cmd string, untagged func(imapResp)) (imapResp, error) {
-	ic.tag++
-	tag := "A" + strconv.Itoa(ic.tag)
+	tag := ic.nextTag()
 	if _, err := ic.w.Write([]byte(tag + " " + cmd + "\r\n")); err != nil {
 		return imapResp{}, err
 	}
+	return ic.readTagged(tag, untagged)
+}
+
+// readTagged reads until the tagged reply of tag, handing untagged
+// responses to untagged.
+func (ic *imapConn) readTagged(tag string, untagged func(imapResp)) (imapResp, error) {
 	for {
 		resp, err := ic.read()
 		if err != nil {

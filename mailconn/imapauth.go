@@ -19,21 +19,9 @@ import (
 // imapSession hands the connection to imapclient and runs the
 // authenticate, mailbox and logout steps.
 func (r *runner) imapSession(ic *imapConn) {
-	// imapclient expects to read a greeting: give it one that carries the
-	// capabilities we already know (so it asks for none), followed by
-	// anything the server sent that we have not read yet.
-	greet := "* OK [CAPABILITY " + strings.Join(atomsOnly(ic.caps), " ") + "] ready\r\n"
-	if ic.preauth {
-		greet = "* PREAUTH [CAPABILITY " + strings.Join(atomsOnly(ic.caps), " ") + "] ready\r\n"
-	}
-	r.guard.setLimit(maxSessionBytes)
-	r.imapTap = newTaggedTap(io.MultiReader(strings.NewReader(greet), bytes.NewReader(ic.lr.buffered()), r.guard))
 	r.preLoginCaps = ic.caps
-	pc := prefixConn{Conn: r.guard, r: r.imapTap}
-	c := imapclient.New(pc, &imapclient.Options{})
-	r.imapc = c
-
-	if err := r.imapAuthStep(c, ic); err != nil {
+	c, err := r.imapAuthStep(ic)
+	if err != nil || c == nil {
 		return
 	}
 	final := r.imapMailboxStep
@@ -44,6 +32,30 @@ func (r *runner) imapSession(ic *imapConn) {
 		return
 	}
 	r.imapLogoutStep(c)
+}
+
+// imapClient hands the session to imapclient. imapclient expects to read a
+// greeting: it gets one that carries the capabilities we already know (so
+// that it asks for none), followed by anything the server sent that we have
+// not read yet. signedIn (a pipelined LOGIN succeeded, or the server sent
+// PREAUTH) makes it a PREAUTH greeting; a signed-in session whose
+// capabilities are not known gets none, and imapclient asks for them at
+// once (see mailboxCaps).
+func (r *runner) imapClient(ic *imapConn, signedIn bool, caps []string) *imapclient.Client {
+	greet := "* OK [CAPABILITY " + strings.Join(atomsOnly(caps), " ") + "] ready\r\n"
+	switch {
+	case signedIn && caps == nil:
+		greet = "* PREAUTH ready\r\n"
+		r.imapCapsAsked = true
+	case signedIn:
+		greet = "* PREAUTH [CAPABILITY " + strings.Join(atomsOnly(caps), " ") + "] ready\r\n"
+	}
+	r.guard.setLimit(maxSessionBytes)
+	r.imapTap = newTaggedTap(io.MultiReader(strings.NewReader(greet), bytes.NewReader(ic.lr.buffered()), r.guard))
+	pc := prefixConn{Conn: r.guard, r: r.imapTap}
+	c := imapclient.New(pc, &imapclient.Options{})
+	r.imapc = c
+	return c
 }
 
 // imapErr gives an imapclient error its cause: imapclient reports I/O
@@ -68,14 +80,37 @@ func (r *runner) imapErr(err error) error {
 	return &sentinelError{ErrMalformed, err}
 }
 
-// imapAuthStep is step 8 for IMAP.
-func (r *runner) imapAuthStep(c *imapclient.Client, ic *imapConn) error {
+// imapAuthStep is step 8 for IMAP. It returns the imapclient session, nil
+// when the step failed before there was one.
+func (r *runner) imapAuthStep(ic *imapConn) (*imapclient.Client, error) {
 	title := "Sign in as " + r.in.Username
-	return r.step(StepAuthenticate, title, r.total, func(ctx context.Context, s *stepState) error {
+	var c *imapclient.Client
+	err := r.step(StepAuthenticate, title, r.total, func(ctx context.Context, s *stepState) error {
 		if ic.preauth {
+			c = r.imapClient(ic, true, ic.caps)
 			s.detail = "the server pre-authenticated the session (PREAUTH)"
 			return nil
 		}
+		fallback := ""
+		if ic.loginTag != "" {
+			resp, caps, err := ic.readLogin()
+			switch {
+			case err != nil:
+				return err
+			case resp.typ == "OK":
+				c = r.imapClient(ic, true, caps)
+				s.detail = "LOGIN as " + r.in.Username + " (sent with CAPABILITY)"
+				r.unverifiedWarning(s)
+				return nil
+			case resp.typ == "BAD" || hasCap(ic.caps, "LOGINDISABLED"):
+				// The server disables or does not know LOGIN: sign in
+				// as its capabilities offer.
+				fallback = "LOGIN sent with CAPABILITY refused (" + resp.typ + " " + r.serverText(resp.text) + "); "
+			default:
+				return &AuthError{Mechanism: "LOGIN command", Code: resp.code, Text: r.serverText(resp.text)}
+			}
+		}
+		c = r.imapClient(ic, false, ic.caps)
 		if err := r.obtainSecret(ctx); err != nil {
 			return err
 		}
@@ -108,7 +143,7 @@ func (r *runner) imapAuthStep(c *imapclient.Client, ic *imapConn) error {
 			client = r.oauthClient(m)
 		default:
 			switch {
-			case hasCap(mechs, mechPlain) && !loginInOneTrip(ic.caps, r.in.Username, r.opts.Secret):
+			case hasCap(mechs, mechPlain) && (fallback != "" || !loginInOneTrip(ic.caps, r.in.Username, r.opts.Secret)):
 				mech = mechPlain
 				client = sasl.NewPlainClient("", r.in.Username, r.opts.Secret)
 			case hasCap(mechs, mechPlain):
@@ -124,11 +159,15 @@ func (r *runner) imapAuthStep(c *imapclient.Client, ic *imapConn) error {
 		var err error
 		if client != nil {
 			err = c.Authenticate(client)
-			s.detail = "AUTHENTICATE " + mech
+			s.detail = fallback + "AUTHENTICATE " + mech
 			if hasCap(ic.caps, "SASL-IR") && mech != mechNTLM {
 				s.detail += " (SASL-IR)"
 			}
 		} else {
+			if fallback != "" {
+				// LOGIN was what the server refused.
+				return &AuthError{Mechanism: "LOGIN command", Text: strings.TrimSuffix(fallback, "; ")}
+			}
 			err = c.Login(r.in.Username, r.opts.Secret).Wait()
 			s.detail = "LOGIN"
 		}
@@ -151,6 +190,7 @@ func (r *runner) imapAuthStep(c *imapclient.Client, ic *imapConn) error {
 		r.unverifiedWarning(s)
 		return nil
 	})
+	return c, err
 }
 
 // plainWarning marks the authenticate step as a warning when the

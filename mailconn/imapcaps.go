@@ -75,7 +75,7 @@ func (t *taggedTap) capsKnown() bool {
 // sign-in (imapclient's own CAPABILITY is then on its way, and nothing
 // waits for it).
 func (r *runner) mailboxCaps(c *imapclient.Client) (imap.CapSet, bool) {
-	if r.imapTap == nil || r.imapTap.capsKnown() {
+	if r.imapTap == nil || (r.imapTap.capsKnown() && !r.imapCapsAsked) {
 		return c.Caps(), true
 	}
 	caps := imap.CapSet{}

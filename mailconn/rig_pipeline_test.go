@@ -12,6 +12,7 @@ import (
 	"github.com/mailsetup/mailsetup/config"
 	"github.com/mailsetup/mailsetup/mailconn"
 	"github.com/mailsetup/mailsetup/mailconn/couriertest"
+	"github.com/mailsetup/mailsetup/mailconn/cyrustest"
 	"github.com/mailsetup/mailsetup/mailconn/mailtest"
 	"github.com/mailsetup/mailsetup/mailconn/mailutilstest"
 )
@@ -137,4 +138,78 @@ func (c slowReadConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	time.Sleep(c.delay)
 	return n, err
+}
+
+// loginWithCapability reports whether, in a trace, a LOGIN went out in the
+// same write as the CAPABILITY before it: the two client lines adjacent,
+// no server line between.
+func loginWithCapability(trace string) bool {
+	var prev string
+	for _, l := range strings.Split(trace, "\n") {
+		_, rest, ok := strings.Cut(l, " ")
+		if !ok || !(strings.HasPrefix(rest, "C: ") || strings.HasPrefix(rest, "S: ")) {
+			continue
+		}
+		f := strings.Fields(rest)
+		if len(f) >= 3 && f[0] == "C:" && strings.EqualFold(f[2], "LOGIN") && strings.HasSuffix(prev, " CAPABILITY") &&
+			strings.HasPrefix(prev, "C: ") {
+			return true
+		}
+		prev = rest
+	}
+	return false
+}
+
+// TestLoginWithCapabilityRigs: on every real server, when the capabilities
+// must be asked for (after STARTTLS everywhere; on Mailutils IMAPS, whose
+// greeting has none), LOGIN goes out with the CAPABILITY, the sign-in
+// works, the mailbox figures come back, and a wrong password is still
+// reported on field password. The servers answer both from their pre-login
+// process, which is why nothing goes behind the LOGIN itself (see
+// imappipe.go).
+func TestLoginWithCapabilityRigs(t *testing.T) {
+	t.Parallel()
+	g := startIssue12Rigs(t)
+	cy := cyrustest.Start(t)
+	a := mailtest.Alice
+	cyrusIn := cyrusIncoming(cy, config.ProtocolIMAP, config.SecurityStartTLS, config.AuthPassword, cy.User)
+	tests := []struct {
+		name     string
+		in       config.Incoming
+		password string
+	}{
+		{"dovecot/starttls", g.dovecot(config.ProtocolIMAP, config.SecurityStartTLS, g.dv.IMAP), a.Password},
+		{"cyrus/starttls", cyrusIn, cy.Password},
+		{"courier/starttls", g.courier(config.ProtocolIMAP, config.SecurityStartTLS, g.co.IMAP), a.Password},
+		{"mailutils/starttls", g.mailutils(config.ProtocolIMAP, config.SecurityStartTLS, g.mu.IMAP), a.Password},
+		{"mailutils/tls", g.mailutils(config.ProtocolIMAP, config.SecurityTLS, g.mu.IMAPS), a.Password},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := runTest(t, tc.in, mailconn.Options{Secret: tc.password, Timeout: testTimeout})
+			if !r.res.OK {
+				t.Fatalf("test failed: %+v\n%s", r.res, r.dump())
+			}
+			if !loginWithCapability(r.trace) {
+				t.Errorf("LOGIN did not go out with CAPABILITY\n%s", r.trace)
+			}
+			auth, _ := r.final(mailconn.StepAuthenticate)
+			if !strings.Contains(auth.Detail, "(sent with CAPABILITY)") {
+				t.Errorf("authenticate detail %q", auth.Detail)
+			}
+			if r.res.Figures.Messages == nil || r.res.Figures.Unseen == nil {
+				t.Errorf("figures %+v: want the message and unseen counts\n%s", r.res.Figures, r.trace)
+			}
+			checkNoSecret(t, r, tc.in.Username, tc.password)
+
+			bad := runTest(t, tc.in, mailconn.Options{Secret: "wrong-" + tc.password, Timeout: testTimeout})
+			if bad.res.OK || bad.res.FailedStep != mailconn.StepAuthenticate || bad.res.Field != mailconn.FieldPassword {
+				t.Errorf("wrong password: %+v, want a failure at authenticate on field password\n%s", bad.res, bad.dump())
+			}
+			if !loginWithCapability(bad.trace) {
+				t.Errorf("wrong password: LOGIN did not go out with CAPABILITY\n%s", bad.trace)
+			}
+		})
+	}
 }

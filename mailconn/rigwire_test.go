@@ -26,7 +26,7 @@ func TestRigCommands(t *testing.T) {
 		{"imaps", incoming(srv, config.ProtocolIMAP, config.SecurityTLS, srv.IMAPS, a),
 			[]string{"AUTHENTICATE", "LIST", "EXAMINE", "SEARCH", "FETCH", "LOGOUT"}},
 		{"imap starttls", incoming(srv, config.ProtocolIMAP, config.SecurityStartTLS, srv.IMAP, a),
-			[]string{"STARTTLS", "CAPABILITY", "AUTHENTICATE", "LIST", "EXAMINE", "SEARCH", "FETCH", "LOGOUT"}},
+			[]string{"STARTTLS", "CAPABILITY", "LOGIN", "LIST", "EXAMINE", "SEARCH", "FETCH", "LOGOUT"}},
 		{"pop3s", incoming(srv, config.ProtocolPOP3, config.SecurityTLS, srv.POP3S, a),
 			[]string{"CAPA", "AUTH", "STAT", "UIDL", "QUIT"}},
 		{"pop3 starttls", incoming(srv, config.ProtocolPOP3, config.SecurityStartTLS, srv.POP3, a),

@@ -26,11 +26,15 @@ func (e *SecretSourceError) Unwrap() error { return e.Err }
 // Options.SecretFunc when set, else Options.Secret. It adds the secret to
 // the trace's redaction and fails with ErrNoSecret when there is none.
 func (r *runner) obtainSecret(ctx context.Context) error {
+	if r.secretErr != nil {
+		return r.secretErr // asked before the authenticate step (imappipe.go)
+	}
 	if f := r.opts.SecretFunc; f != nil {
 		r.opts.SecretFunc = nil // once per test
 		s, err := f(ctx)
 		if err != nil {
-			return &SecretSourceError{Err: err}
+			r.secretErr = &SecretSourceError{Err: err}
+			return r.secretErr
 		}
 		r.opts.Secret = s
 		r.addSecret(s) // the trace derives the encodings itself

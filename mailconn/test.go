@@ -91,11 +91,9 @@ const resolveBudget = 5 * time.Second
 // round trip each. A folder that cannot be opened costs one more (LIST "*"
 // for the suggestions).
 func Test(ctx context.Context, in config.Incoming, opts Options, report func(Event)) Result {
-	if in.Security != config.SecurityNone && in.CAFile == "" && in.PinnedCertificateSHA256 == "" {
-		defer warmSystemRoots()()
-	}
 	r := newRunner(ctx, in, opts, report)
 	defer r.close()
+	r.warmRoots = in.Security != config.SecurityNone && in.CAFile == "" && in.PinnedCertificateSHA256 == ""
 	r.test()
 	return r.result()
 }
@@ -123,11 +121,22 @@ type runner struct {
 	// capabilities before sign-in (see mailboxCaps).
 	imapTap      *taggedTap
 	preLoginCaps []string
-	pop3c        *pop3.Client
-	res          Result
-	figures      Figures // filled by the steps as they go
-	err          error   // the failing step's error (with done)
-	done         bool    // a step failed: the result is final
+	// imapCapsAsked: imapclient got a signed-in session without
+	// capabilities and is asking for them (see imapClient).
+	imapCapsAsked bool
+	// warmRoots: the certificate will be checked against the system's
+	// CA certificates, loaded in the background once connected;
+	// rootsLoaded waits for that load.
+	warmRoots   bool
+	rootsLoaded func()
+	// secretErr is the secret source's failure, kept for the
+	// authenticate step when it was asked earlier.
+	secretErr error
+	pop3c     *pop3.Client
+	res       Result
+	figures   Figures // filled by the steps as they go
+	err       error   // the failing step's error (with done)
+	done      bool    // a step failed: the result is final
 	// unverified is the problem of a certificate that did not verify but
 	// was let through (reject_invalid_certificates = false); nil otherwise.
 	unverified *CertError
@@ -237,6 +246,9 @@ func (r *runner) close() {
 		_ = r.raw.Close()
 	}
 	r.cancel()
+	if r.rootsLoaded != nil {
+		r.rootsLoaded()
+	}
 }
 
 func (r *runner) result() Result {
@@ -378,6 +390,13 @@ func (r *runner) test() {
 	}
 	if err := r.connect(addrs); err != nil {
 		return
+	}
+	if r.warmRoots {
+		// Loading the system's CA certificates takes 3–30 ms of CPU
+		// (Go reads the bundle and every file of /etc/ssl/certs): it
+		// overlaps the server's first answer, and is not paid when
+		// nothing answered.
+		r.rootsLoaded = warmSystemRoots()
 	}
 	if r.in.Security == config.SecurityTLS {
 		if err := r.tlsStep(); err != nil {

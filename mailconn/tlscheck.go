@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/mailsetup/mailsetup/config"
@@ -270,11 +271,15 @@ func rootPool(ca []*x509.Certificate) *x509.CertPool {
 	return pool
 }
 
+// rootsWarmed counts the calls of warmSystemRoots (for the tests).
+var rootsWarmed atomic.Int64
+
 // warmSystemRoots starts loading the system's CA certificates (Go reads the
 // bundle and every file of /etc/ssl/certs: about 20 ms, once a process) so
 // that the load overlaps the DNS lookup and the TCP connect instead of
 // delaying the TLS handshake. The returned func waits for it to end.
 func warmSystemRoots() (wait func()) {
+	rootsWarmed.Add(1)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
