@@ -150,9 +150,11 @@ func pop3STLS(ctx context.Context, c *pop3.Client, caps []string, in *config.Inc
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.StartTLS(ctx, cfg); err != nil {
+	tc, err := c.StartTLS(ctx, cfg)
+	if err != nil {
 		return info, fmt.Errorf("stls: %w: %w", ErrStartTLSRefused, pop3Err(err))
 	}
+	info.setKeyExchange(tc.ConnectionState()) // TLS 1.2 learns it after VerifyConnection
 	return info, nil
 }
 

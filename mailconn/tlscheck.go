@@ -29,6 +29,14 @@ type TLSInfo struct {
 	NotBefore   time.Time
 	NotAfter    time.Time
 	SHA256      string // leaf fingerprint, upper-case hex with colons "AB:CD:…"
+	// KeyExchange is the key exchange group, tls.CurveID's name:
+	// "X25519MLKEM768", "X25519", "P-256". It is "" when the handshake used
+	// none (TLS 1.2 with RSA key exchange) or did not get that far.
+	KeyExchange string
+	// HelloRetryRequest is true when the server answered the first
+	// ClientHello with a HelloRetryRequest (TLS 1.3): it took none of the
+	// key shares sent first, and the handshake cost one round trip more.
+	HelloRetryRequest bool
 	// Verified is true when the chain and the name verified, or when the
 	// leaf matched pinned_certificate_sha256.
 	Verified bool
@@ -39,8 +47,9 @@ type TLSInfo struct {
 	Problem *CertError
 }
 
-// Detail is one line for the step log: version, cipher suite, subject, the
-// names the certificate carries, issuer, expiry, the verdict when it is not
+// Detail is one line for the step log: version, cipher suite, key exchange
+// group (with a note after a HelloRetryRequest), subject, the names the
+// certificate carries, issuer, expiry, the verdict when it is not
 // a plain "verified" ("pinned", or "not verified: " and the problem, which
 // reject_invalid_certificates = false lets through) and — last, because it
 // is what an admin copies into pinned_certificate_sha256 — the full SHA-256
@@ -53,6 +62,10 @@ func (i *TLSInfo) Detail() string {
 	b.WriteString(i.Version)
 	b.WriteString(", ")
 	b.WriteString(i.CipherSuite)
+	if kex := i.keyExchangeDetail(); kex != "" {
+		b.WriteString(", ")
+		b.WriteString(kex)
+	}
 	if i.Subject != "" {
 		b.WriteString(", ")
 		b.WriteString(i.Subject)
@@ -86,6 +99,47 @@ func (i *TLSInfo) Detail() string {
 		b.WriteString(i.SHA256)
 	}
 	return b.String()
+}
+
+// firstKeyShares are the groups Go's client sends key shares for in its
+// first ClientHello (Go 1.24 and later, default CurvePreferences), as curl
+// and browsers do: a server that takes neither answers with a
+// HelloRetryRequest.
+var firstKeyShares = []tls.CurveID{tls.X25519MLKEM768, tls.X25519}
+
+// keyExchangeDetail is the key exchange item of Detail: the group, and
+// after a HelloRetryRequest what it costs and the fix.
+func (i *TLSInfo) keyExchangeDetail() string {
+	if !i.HelloRetryRequest {
+		return i.KeyExchange
+	}
+	group := i.KeyExchange
+	if group == "" {
+		group = "key exchange"
+	}
+	names := make([]string, len(firstKeyShares))
+	for n, id := range firstKeyShares {
+		names[n] = id.String()
+		if names[n] == i.KeyExchange {
+			// Not for want of a group (a stateless server's cookie, say).
+			return group + " after a HelloRetryRequest (one more round trip on every connection)"
+		}
+	}
+	return group + " after a HelloRetryRequest (the server took neither the " + strings.Join(names, " nor the ") +
+		" key share sent first: one more round trip on every connection; let the server accept X25519)"
+}
+
+// setKeyExchange records the key exchange of cs, once it is known: in
+// VerifyConnection for TLS 1.3, only after the handshake for TLS 1.2 (whose
+// ServerKeyExchange follows the certificate).
+func (i *TLSInfo) setKeyExchange(cs tls.ConnectionState) {
+	if i == nil {
+		return
+	}
+	if cs.CurveID != 0 {
+		i.KeyExchange = safetext.Clean(cs.CurveID.String())
+	}
+	i.HelloRetryRequest = i.HelloRetryRequest || cs.HelloRetryRequest
 }
 
 // Verdict is a short verification verdict: "certificate verified",
@@ -333,6 +387,7 @@ type verifier struct {
 // verify records the handshake in v.info and decides whether it may go on.
 func (v *verifier) verify(cs tls.ConnectionState) error {
 	*v.info = TLSInfo{Version: tlsVersionName(cs.Version), CipherSuite: tls.CipherSuiteName(cs.CipherSuite)}
+	v.info.setKeyExchange(cs)
 	now := v.now()
 	if len(cs.PeerCertificates) == 0 {
 		ce := &CertError{Problem: CertOther, Host: v.host, Now: now, Err: errors.New("the server sent no certificate")}
