@@ -132,6 +132,9 @@ func (r *runner) pop3StartTLS(st *pop3State) error {
 		if info.Problem != nil {
 			r.acceptedCert(s, info)
 		}
+		if r.tr != nil {
+			r.tr.note("TLS: %s", s.detail) // as after IMAP's STARTTLS
+		}
 		st.plain = false
 		return nil
 	}

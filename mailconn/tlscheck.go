@@ -29,8 +29,8 @@ type TLSInfo struct {
 	NotBefore   time.Time
 	NotAfter    time.Time
 	SHA256      string // leaf fingerprint, upper-case hex with colons "AB:CD:…"
-	// KeyExchange is the key exchange group, tls.CurveID's name:
-	// "X25519MLKEM768", "X25519", "P-256". It is "" when the handshake used
+	// KeyExchange is the key exchange group (groupName): "X25519MLKEM768",
+	// "X25519", "P-256". It is "" when the handshake used
 	// none (TLS 1.2 with RSA key exchange) or did not get that far.
 	KeyExchange string
 	// HelloRetryRequest is true when the server answered the first
@@ -119,7 +119,7 @@ func (i *TLSInfo) keyExchangeDetail() string {
 	}
 	names := make([]string, len(firstKeyShares))
 	for n, id := range firstKeyShares {
-		names[n] = id.String()
+		names[n] = groupName(id)
 		if names[n] == i.KeyExchange {
 			// Not for want of a group (a stateless server's cookie, say).
 			return group + " after a HelloRetryRequest (one more round trip on every connection)"
@@ -137,9 +137,24 @@ func (i *TLSInfo) setKeyExchange(cs tls.ConnectionState) {
 		return
 	}
 	if cs.CurveID != 0 {
-		i.KeyExchange = safetext.Clean(cs.CurveID.String())
+		i.KeyExchange = safetext.Clean(groupName(cs.CurveID))
 	}
 	i.HelloRetryRequest = i.HelloRetryRequest || cs.HelloRetryRequest
+}
+
+// groupName names a key exchange group: tls.CurveID's String, except the
+// NIST curves, which it calls by their Go names ("CurveP256"): "P-256",
+// as FIPS 186, crypto/elliptic and OpenSSL's group lists call them.
+func groupName(id tls.CurveID) string {
+	switch id {
+	case tls.CurveP256:
+		return "P-256"
+	case tls.CurveP384:
+		return "P-384"
+	case tls.CurveP521:
+		return "P-521"
+	}
+	return id.String()
 }
 
 // Verdict is a short verification verdict: "certificate verified",
