@@ -28,23 +28,23 @@ func newDiscoverPrinter(w io.Writer, asJSON bool) *discoverPrinter {
 // hosts, and a script wants to know why a candidate did not answer; so are
 // key_exchange and hello_retry_request, next to tls_version.
 type jsonProbe struct {
-	Type              string   `json:"type"`
-	Host              string   `json:"host"`
-	Protocol          string   `json:"protocol"`
-	Port              int      `json:"port"`
-	Security          string   `json:"security"`
-	Answered          bool     `json:"answered"`
-	TLSVersion        string   `json:"tls_version"`
-	KeyExchange       string   `json:"key_exchange"`        // "X25519MLKEM768", "P-256"; "" without TLS
-	HelloRetryRequest bool     `json:"hello_retry_request"` // the server asked for a second key exchange
-	CertificateOK     bool     `json:"certificate_ok"`
-	CertificateError  string   `json:"certificate_error"`
-	Mechanisms        []string `json:"mechanisms"`
-	Notes             []string `json:"notes,omitempty"` // e.g. ["LOGINDISABLED", "STARTTLS offered"]
-	ElapsedMS         int64    `json:"elapsed_ms"`
-	Source            string   `json:"source,omitempty"`
-	OutsideDomain     bool     `json:"outside_domain,omitempty"`
-	Error             string   `json:"error,omitempty"`
+	Type             string   `json:"type"`
+	Host             string   `json:"host"`
+	Protocol         string   `json:"protocol"`
+	Port             int      `json:"port"`
+	Security         string   `json:"security"`
+	Answered         bool     `json:"answered"`
+	TLSVersion       string   `json:"tls_version"`
+	KeyExchange      string   `json:"key_exchange"`        // "X25519MLKEM768", "P-256"; "" without TLS
+	HRR              bool     `json:"hello_retry_request"` // the server asked for a second key exchange
+	CertificateOK    bool     `json:"certificate_ok"`
+	CertificateError string   `json:"certificate_error"`
+	Mechanisms       []string `json:"mechanisms"`
+	Notes            []string `json:"notes,omitempty"` // e.g. ["LOGINDISABLED", "STARTTLS offered"]
+	ElapsedMS        int64    `json:"elapsed_ms"`
+	Source           string   `json:"source,omitempty"`
+	OutsideDomain    bool     `json:"outside_domain,omitempty"`
+	Error            string   `json:"error,omitempty"`
 }
 
 type jsonRecommendation struct {
