@@ -135,6 +135,23 @@ func testKeyExchangeCyrus(t *testing.T, srv *cyrustest.Server) {
 			}
 		})
 	}
+	t.Run("discover", func(t *testing.T) {
+		o := mailconn.DiscoverOptions{Timeout: hangGuard / 2, CAFile: srv.CAFile, Ports: map[string]int{
+			mailconn.KindIMAPS: srv.IMAPS, mailconn.KindIMAP: srv.IMAP, mailconn.KindPOP3S: srv.POP3S, mailconn.KindPOP3: srv.POP3}}
+		n := 0
+		for _, r := range probeHost(t, srv.Host, o) {
+			if r.TLS == nil {
+				continue
+			}
+			n++
+			if r.TLS.KeyExchange != "P-256" || !r.TLS.HelloRetryRequest {
+				t.Errorf("%s: key exchange %q, HelloRetryRequest %v; want P-256 after one", r.Candidate.Kind(), r.TLS.KeyExchange, r.TLS.HelloRetryRequest)
+			}
+		}
+		if n != 4 {
+			t.Errorf("%d candidates did TLS, want 4 (IMAPS, IMAP STARTTLS, POP3S, POP3 STLS)", n)
+		}
+	})
 }
 
 // testSPACyrus logs in with SASL NTLM (auth = "spa") over IMAP and POP3,
