@@ -30,8 +30,8 @@ type TLSInfo struct {
 	NotAfter    time.Time
 	SHA256      string // leaf fingerprint, upper-case hex with colons "AB:CD:…"
 	// KeyExchange is the key exchange group (groupName): "X25519MLKEM768",
-	// "X25519", "P-256". It is "" when the handshake used
-	// none (TLS 1.2 with RSA key exchange) or did not get that far.
+	// "X25519", "P-256". It is "" when the handshake used none (TLS 1.2
+	// with RSA key exchange) or did not get that far.
 	KeyExchange string
 	// HelloRetryRequest is true when the server answered the first
 	// ClientHello with a HelloRetryRequest (TLS 1.3): it took none of the
@@ -102,9 +102,9 @@ func (i *TLSInfo) Detail() string {
 }
 
 // firstKeyShares are the groups Go's client sends key shares for in its
-// first ClientHello (Go 1.24 and later, default CurvePreferences), as curl
-// and browsers do: a server that takes neither answers with a
-// HelloRetryRequest.
+// first ClientHello (Go 1.24 and later, default CurvePreferences), as
+// current browsers and OpenSSL 3.5 do: a server that takes neither answers
+// with a HelloRetryRequest. keyExchangeDetail words it for two.
 var firstKeyShares = []tls.CurveID{tls.X25519MLKEM768, tls.X25519}
 
 // keyExchangeDetail is the key exchange item of Detail: the group, and
@@ -142,9 +142,9 @@ func (i *TLSInfo) setKeyExchange(cs tls.ConnectionState) {
 	i.HelloRetryRequest = i.HelloRetryRequest || cs.HelloRetryRequest
 }
 
-// groupName names a key exchange group: tls.CurveID's String, except the
-// NIST curves, which it calls by their Go names ("CurveP256"): "P-256",
-// as FIPS 186, crypto/elliptic and OpenSSL's group lists call them.
+// groupName names a key exchange group: tls.CurveID's String
+// ("X25519MLKEM768", "X25519"), but "P-256" for the curve String calls
+// "CurveP256" (and so P-384, P-521), as FIPS 186 and OpenSSL name them.
 func groupName(id tls.CurveID) string {
 	switch id {
 	case tls.CurveP256:
