@@ -121,6 +121,7 @@ func (r *runner) handshake(ctx context.Context, c net.Conn, s *stepState) (*tls.
 	if err != nil {
 		return nil, fmt.Errorf("tls handshake: %w", err)
 	}
+	info.setKeyExchange(tc.ConnectionState()) // TLS 1.2 learns it after VerifyConnection
 	s.detail = info.Detail()
 	switch v := tc.ConnectionState().Version; {
 	case info.Problem != nil:

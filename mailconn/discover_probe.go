@@ -130,6 +130,7 @@ func (p *prober) handshake(ctx context.Context, c net.Conn) (*tls.Conn, error) {
 	if err := tc.HandshakeContext(ctx); err != nil {
 		return nil, fmt.Errorf("tls handshake: %w", err)
 	}
+	info.setKeyExchange(tc.ConnectionState()) // TLS 1.2 learns it after VerifyConnection
 	p.setTLS(info)
 	return tc, nil
 }

@@ -132,6 +132,9 @@ func (r *runner) pop3StartTLS(st *pop3State) error {
 		if info.Problem != nil {
 			r.acceptedCert(s, info)
 		}
+		if r.tr != nil {
+			r.tr.note("TLS: %s", s.detail) // as after IMAP's STARTTLS
+		}
 		st.plain = false
 		return nil
 	}
@@ -150,9 +153,11 @@ func pop3STLS(ctx context.Context, c *pop3.Client, caps []string, in *config.Inc
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.StartTLS(ctx, cfg); err != nil {
+	tc, err := c.StartTLS(ctx, cfg)
+	if err != nil {
 		return info, fmt.Errorf("stls: %w: %w", ErrStartTLSRefused, pop3Err(err))
 	}
+	info.setKeyExchange(tc.ConnectionState()) // TLS 1.2 learns it after VerifyConnection
 	return info, nil
 }
 

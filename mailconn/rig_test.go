@@ -2,6 +2,7 @@ package mailconn_test
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -43,6 +44,24 @@ func wantStatuses(t *testing.T, r *run, want map[mailconn.StepID]mailconn.Status
 	}
 }
 
+// checkKeyExchange: Dovecot takes the X25519 key share Go sends first, so
+// the TLS or STARTTLS step names the group and no HelloRetryRequest. It
+// returns the number of steps that did TLS.
+func checkKeyExchange(t *testing.T, r *run) (n int) {
+	t.Helper()
+	for _, id := range []mailconn.StepID{mailconn.StepTLS, mailconn.StepStartTLS} {
+		e, _ := r.final(id)
+		if e.Status != mailconn.StatusOK || !strings.HasPrefix(e.Detail, "TLS 1.") {
+			continue // skipped, or plain text
+		}
+		n++
+		if !regexp.MustCompile(`^TLS 1\.3, TLS_\w+, X25519(MLKEM768)?, `).MatchString(e.Detail) || strings.Contains(e.Detail, "HelloRetryRequest") {
+			t.Errorf("%s detail %q: want the X25519 group and no HelloRetryRequest", id, e.Detail)
+		}
+	}
+	return n
+}
+
 func TestRigModes(t *testing.T) {
 	srv := mailtest.Start(t, mailtest.Options{})
 	ok, warn, skip := mailconn.StatusOK, mailconn.StatusWarn, mailconn.StatusSkipped
@@ -82,6 +101,9 @@ func TestRigModes(t *testing.T) {
 					}
 				}
 				checkNoSecret(t, r, u.Name, u.Password)
+				if n := checkKeyExchange(t, r); n != 1 && tt.security != config.SecurityNone {
+					t.Errorf("%d steps did TLS, want 1\n%s", n, r.dump())
+				}
 				mb, _ := r.final(mailconn.StepMailbox)
 				wantCount := fmt.Sprintf("%d messages", mailtest.InboxMessages)
 				if !strings.Contains(mb.Detail, wantCount) {

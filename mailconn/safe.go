@@ -47,6 +47,7 @@ func cleanTLSInfo(i *TLSInfo) {
 	}
 	i.Subject = safetext.Clean(i.Subject)
 	i.Issuer = safetext.Clean(i.Issuer)
+	i.KeyExchange = safetext.Clean(i.KeyExchange)
 	cleanStrings(i.DNSNames)
 	cleanStrings(i.IPAddresses)
 	if p := i.Problem; p != nil {

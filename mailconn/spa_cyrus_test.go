@@ -102,6 +102,56 @@ func TestCyrus(t *testing.T) {
 	t.Run("spa", func(t *testing.T) { testSPACyrus(t, srv) })
 	t.Run("spa wrong password", func(t *testing.T) { testSPACyrusWrongPassword(t, srv) })
 	t.Run("password", func(t *testing.T) { testPasswordCyrus(t, srv) })
+	t.Run("key exchange", func(t *testing.T) { testKeyExchangeCyrus(t, srv) })
+}
+
+// testKeyExchangeCyrus: Cyrus offers only P-256 (tls_eccurve, default
+// prime256v1), so the handshake needs a HelloRetryRequest, which the TLS
+// step notes without a warning.
+func testKeyExchangeCyrus(t *testing.T, srv *cyrustest.Server) {
+	for _, tt := range []struct {
+		security string
+		port     int
+		step     mailconn.StepID
+	}{
+		{config.SecurityTLS, srv.IMAPS, mailconn.StepTLS},
+		{config.SecurityStartTLS, srv.IMAP, mailconn.StepStartTLS},
+	} {
+		t.Run(tt.security, func(t *testing.T) {
+			in := cyrusIncoming(srv, config.ProtocolIMAP, tt.security, config.AuthPassword, srv.User)
+			in.Port = tt.port
+			r := runTest(t, in, mailconn.Options{Secret: srv.Password, Timeout: testTimeout})
+			if !r.res.OK {
+				t.Fatalf("test failed\n%s\n%s", r.dump(), srv.Log())
+			}
+			e, _ := r.final(tt.step)
+			const want = ", P-256 after a HelloRetryRequest (the server took neither the X25519MLKEM768 nor the X25519 key share sent first: " +
+				"one more round trip on every connection; let the server accept X25519), CN="
+			if e.Status != mailconn.StatusOK || !strings.Contains(e.Detail, want) {
+				t.Errorf("%s step: %s %q, want ok with %q", tt.step, e.Status, e.Detail, want)
+			}
+			if !strings.Contains(r.trace, "TLS: "+e.Detail) {
+				t.Errorf("the trace lacks the TLS line %q", e.Detail)
+			}
+		})
+	}
+	t.Run("discover", func(t *testing.T) {
+		o := mailconn.DiscoverOptions{Timeout: hangGuard / 2, CAFile: srv.CAFile, Ports: map[string]int{
+			mailconn.KindIMAPS: srv.IMAPS, mailconn.KindIMAP: srv.IMAP, mailconn.KindPOP3S: srv.POP3S, mailconn.KindPOP3: srv.POP3}}
+		n := 0
+		for _, r := range probeHost(t, srv.Host, o) {
+			if r.TLS == nil {
+				continue
+			}
+			n++
+			if r.TLS.KeyExchange != "P-256" || !r.TLS.HelloRetryRequest {
+				t.Errorf("%s: key exchange %q, HelloRetryRequest %v; want P-256 after one", r.Candidate.Kind(), r.TLS.KeyExchange, r.TLS.HelloRetryRequest)
+			}
+		}
+		if n != 4 {
+			t.Errorf("%d candidates did TLS, want 4 (IMAPS, IMAP STARTTLS, POP3S, POP3 STLS)", n)
+		}
+	})
 }
 
 // testSPACyrus logs in with SASL NTLM (auth = "spa") over IMAP and POP3,

@@ -30,6 +30,14 @@ type TLSInfo struct {
 	NotBefore   time.Time
 	NotAfter    time.Time
 	SHA256      string // leaf fingerprint, upper-case hex with colons "AB:CD:…"
+	// KeyExchange is the key exchange group (groupName): "X25519MLKEM768",
+	// "X25519", "P-256". It is "" when the handshake used none (TLS 1.2
+	// with RSA key exchange) or did not get that far.
+	KeyExchange string
+	// HelloRetryRequest is true when the server answered the first
+	// ClientHello with a HelloRetryRequest (TLS 1.3): it took none of the
+	// key shares sent first, and the handshake cost one round trip more.
+	HelloRetryRequest bool
 	// Verified is true when the chain and the name verified, or when the
 	// leaf matched pinned_certificate_sha256.
 	Verified bool
@@ -40,8 +48,9 @@ type TLSInfo struct {
 	Problem *CertError
 }
 
-// Detail is one line for the step log: version, cipher suite, subject, the
-// names the certificate carries, issuer, expiry, the verdict when it is not
+// Detail is one line for the step log: version, cipher suite, key exchange
+// group (with a note after a HelloRetryRequest), subject, the names the
+// certificate carries, issuer, expiry, the verdict when it is not
 // a plain "verified" ("pinned", or "not verified: " and the problem, which
 // reject_invalid_certificates = false lets through) and — last, because it
 // is what an admin copies into pinned_certificate_sha256 — the full SHA-256
@@ -54,6 +63,10 @@ func (i *TLSInfo) Detail() string {
 	b.WriteString(i.Version)
 	b.WriteString(", ")
 	b.WriteString(i.CipherSuite)
+	if kex := i.keyExchangeDetail(); kex != "" {
+		b.WriteString(", ")
+		b.WriteString(kex)
+	}
 	if i.Subject != "" {
 		b.WriteString(", ")
 		b.WriteString(i.Subject)
@@ -87,6 +100,62 @@ func (i *TLSInfo) Detail() string {
 		b.WriteString(i.SHA256)
 	}
 	return b.String()
+}
+
+// firstKeyShares are the groups Go's client sends key shares for in its
+// first ClientHello (Go 1.24 and later, default CurvePreferences), as
+// current browsers and OpenSSL 3.5 do: a server that takes neither answers
+// with a HelloRetryRequest. keyExchangeDetail words it for two.
+var firstKeyShares = []tls.CurveID{tls.X25519MLKEM768, tls.X25519}
+
+// keyExchangeDetail is the key exchange item of Detail: the group, and
+// after a HelloRetryRequest what it costs and the fix.
+func (i *TLSInfo) keyExchangeDetail() string {
+	if !i.HelloRetryRequest {
+		return i.KeyExchange
+	}
+	group := i.KeyExchange
+	if group == "" {
+		group = "key exchange"
+	}
+	names := make([]string, len(firstKeyShares))
+	for n, id := range firstKeyShares {
+		names[n] = groupName(id)
+		if names[n] == i.KeyExchange {
+			// Not for want of a group (a stateless server's cookie, say).
+			return group + " after a HelloRetryRequest (one more round trip on every connection)"
+		}
+	}
+	return group + " after a HelloRetryRequest (the server took neither the " + strings.Join(names, " nor the ") +
+		" key share sent first: one more round trip on every connection; let the server accept X25519)"
+}
+
+// setKeyExchange records the key exchange of cs, once it is known: in
+// VerifyConnection for TLS 1.3, only after the handshake for TLS 1.2 (whose
+// ServerKeyExchange follows the certificate).
+func (i *TLSInfo) setKeyExchange(cs tls.ConnectionState) {
+	if i == nil {
+		return
+	}
+	if cs.CurveID != 0 {
+		i.KeyExchange = safetext.Clean(groupName(cs.CurveID))
+	}
+	i.HelloRetryRequest = i.HelloRetryRequest || cs.HelloRetryRequest
+}
+
+// groupName names a key exchange group: tls.CurveID's String
+// ("X25519MLKEM768", "X25519"), but "P-256" for the curve String calls
+// "CurveP256" (and so P-384, P-521), as FIPS 186 and OpenSSL name them.
+func groupName(id tls.CurveID) string {
+	switch id {
+	case tls.CurveP256:
+		return "P-256"
+	case tls.CurveP384:
+		return "P-384"
+	case tls.CurveP521:
+		return "P-521"
+	}
+	return id.String()
 }
 
 // Verdict is a short verification verdict: "certificate verified",
@@ -338,6 +407,7 @@ type verifier struct {
 // verify records the handshake in v.info and decides whether it may go on.
 func (v *verifier) verify(cs tls.ConnectionState) error {
 	*v.info = TLSInfo{Version: tlsVersionName(cs.Version), CipherSuite: tls.CipherSuiteName(cs.CipherSuite)}
+	v.info.setKeyExchange(cs)
 	now := v.now()
 	if len(cs.PeerCertificates) == 0 {
 		ce := &CertError{Problem: CertOther, Host: v.host, Now: now, Err: errors.New("the server sent no certificate")}

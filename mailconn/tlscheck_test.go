@@ -687,3 +687,69 @@ func TestOldTLSNote(t *testing.T) {
 		t.Errorf("tlsVersionName = %q", tlsVersionName(tls.VersionTLS13))
 	}
 }
+
+func TestTLSInfoDetailKeyExchange(t *testing.T) {
+	const fp = "AB:CD:EF"
+	base := TLSInfo{Version: "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", Subject: "CN=mail.example.com",
+		Issuer: "CN=Example CA", Verified: true, SHA256: fp}
+	for _, tt := range []struct {
+		name        string
+		kex         string
+		hrr         bool
+		want, avoid string
+	}{
+		{"group", "X25519MLKEM768", false,
+			"TLS 1.3, TLS_AES_128_GCM_SHA256, X25519MLKEM768, CN=mail.example.com, issued by CN=Example CA, SHA-256 " + fp, "HelloRetryRequest"},
+		{"no group (RSA key exchange)", "", false,
+			"TLS 1.3, TLS_AES_128_GCM_SHA256, CN=mail.example.com, issued by CN=Example CA, SHA-256 " + fp, "HelloRetryRequest"},
+		{"HelloRetryRequest for P-256", "P-256", true,
+			"TLS 1.3, TLS_AES_128_GCM_SHA256, P-256 after a HelloRetryRequest (the server took neither the X25519MLKEM768 nor the X25519 key share sent first: " +
+				"one more round trip on every connection; let the server accept X25519), CN=mail.example.com, issued by CN=Example CA, SHA-256 " + fp, ""},
+		{"HelloRetryRequest for a group sent first", "X25519", true,
+			"TLS 1.3, TLS_AES_128_GCM_SHA256, X25519 after a HelloRetryRequest (one more round trip on every connection), CN=mail.example.com", "let the server"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			i := base
+			i.KeyExchange, i.HelloRetryRequest = tt.kex, tt.hrr
+			d := i.Detail()
+			if !strings.HasPrefix(d, tt.want) || !strings.HasSuffix(d, ", SHA-256 "+fp) {
+				t.Errorf("Detail =\n%q, want it to start with\n%q and end with the fingerprint", d, tt.want)
+			}
+			if tt.avoid != "" && strings.Contains(d, tt.avoid) {
+				t.Errorf("Detail %q mentions %q", d, tt.avoid)
+			}
+		})
+	}
+}
+
+// TestKeyExchangeHandshake checks what VerifyConnection records of the key
+// exchange in a TLS 1.3 handshake, and that Go's client still sends the key
+// shares firstKeyShares names (a server that takes only one of them needs
+// no HelloRetryRequest).
+func TestKeyExchangeHandshake(t *testing.T) {
+	k := testKit(t)
+	ca := k.caFile(t)
+	for _, tt := range []struct {
+		groups []tls.CurveID
+		want   string
+		hrr    bool
+	}{
+		{nil, "X25519MLKEM768", false},
+		{[]tls.CurveID{tls.X25519MLKEM768}, "X25519MLKEM768", false},
+		{[]tls.CurveID{tls.X25519}, "X25519", false},
+		{[]tls.CurveID{tls.CurveP256}, "P-256", true},
+		{[]tls.CurveID{tls.CurveP384}, "P-384", true},
+	} {
+		t.Run(tt.want, func(t *testing.T) {
+			addr, _ := tlsServer(t, &tls.Config{Certificates: []tls.Certificate{k.good}, CurvePreferences: tt.groups})
+			in := config.Incoming{Server: "localhost", CAFile: ca, RejectInvalidCertificates: true}
+			info, err := handshake(t, addr, &in, k.now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.KeyExchange != tt.want || info.HelloRetryRequest != tt.hrr {
+				t.Errorf("server groups %v: KeyExchange %q, HelloRetryRequest %v; want %q, %v", tt.groups, info.KeyExchange, info.HelloRetryRequest, tt.want, tt.hrr)
+			}
+		})
+	}
+}

@@ -25,7 +25,8 @@ func newDiscoverPrinter(w io.Writer, asJSON bool) *discoverPrinter {
 
 // The JSON line formats of PRODUCT.md "Discover". host, source,
 // outside_domain and error are additions: email discovery probes several
-// hosts, and a script wants to know why a candidate did not answer.
+// hosts, and a script wants to know why a candidate did not answer; so are
+// key_exchange and hello_retry_request, next to tls_version.
 type jsonProbe struct {
 	Type             string   `json:"type"`
 	Host             string   `json:"host"`
@@ -34,6 +35,8 @@ type jsonProbe struct {
 	Security         string   `json:"security"`
 	Answered         bool     `json:"answered"`
 	TLSVersion       string   `json:"tls_version"`
+	KeyExchange      string   `json:"key_exchange"`        // "X25519MLKEM768", "P-256"; "" without TLS
+	HRR              bool     `json:"hello_retry_request"` // the server asked for a second key exchange
 	CertificateOK    bool     `json:"certificate_ok"`
 	CertificateError string   `json:"certificate_error"`
 	Mechanisms       []string `json:"mechanisms"`
@@ -101,7 +104,12 @@ func (p *discoverPrinter) probe(r mailconn.ProbeResult) {
 		if mechs == nil {
 			mechs = []string{}
 		}
-		p.writeJSON(jsonProbe{"probe", c.Host, c.Protocol, c.Port, c.Security, r.Answered, r.TLSVersion(),
+		var kex string
+		var hrr bool
+		if r.TLS != nil {
+			kex, hrr = r.TLS.KeyExchange, r.TLS.HelloRetryRequest
+		}
+		p.writeJSON(jsonProbe{"probe", c.Host, c.Protocol, c.Port, c.Security, r.Answered, r.TLSVersion(), kex, hrr,
 			r.CertificateOK, r.CertificateError, mechs, r.Notes(), ms(r.Elapsed), c.Source, c.OutsideDomain, r.Problem})
 		return
 	}

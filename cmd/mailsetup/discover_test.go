@@ -93,6 +93,10 @@ func TestDiscoverJSON(t *testing.T) {
 		if m["security"] != config.SecurityNone && (m["tls_version"] != "TLS 1.3" || m["certificate_ok"] != true || m["certificate_error"] != "") {
 			t.Errorf("TLS line %v", m)
 		}
+		if kex, _ := m["key_exchange"].(string); m["security"] != config.SecurityNone &&
+			(!strings.HasPrefix(kex, "X25519") || m["hello_retry_request"] != false) {
+			t.Errorf("TLS line %v: want an X25519 key exchange and no HelloRetryRequest", m)
+		}
 		seen[fmt.Sprintf("%v %v", m["protocol"], m["security"])] = true
 	}
 	if len(seen) != len(mailconn.Kinds) {
