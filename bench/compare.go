@@ -118,25 +118,29 @@ type stepLine struct {
 	Status    string `json:"status"`
 	ElapsedMS int64  `json:"elapsed_ms"`
 	OK        bool   `json:"ok"`
+	Detail    string `json:"detail"`
 }
 
 // stepTimes runs `mailsetup test --json` runs times and returns each
 // step's median elapsed time in the order of the steps, and the median of
 // the result's total.
-func stepTimes(bin, cfg string, runs int) (steps []string, medians map[string]time.Duration, total time.Duration, err error) {
+func stepTimes(bin, cfg string, runs int) (steps []string, medians map[string]time.Duration, total time.Duration, hrr bool, err error) {
 	samples := map[string][]time.Duration{}
 	var totals []time.Duration
 	for i := 0; i < runs; i++ {
 		_, out, err := timeRun(mailsetupCmd(bin, cfg, "--json"))
 		if err != nil {
-			return nil, nil, 0, err
+			return nil, nil, 0, false, err
 		}
 		for _, ln := range bytes.Split(bytes.TrimSpace(out), []byte("\n")) {
 			var s stepLine
 			if err := json.Unmarshal(ln, &s); err != nil {
-				return nil, nil, 0, fmt.Errorf("mailsetup test --json: %w: %q", err, ln)
+				return nil, nil, 0, false, fmt.Errorf("mailsetup test --json: %w: %q", err, ln)
 			}
 			d := time.Duration(s.ElapsedMS) * time.Millisecond
+			if strings.Contains(s.Detail, "HelloRetryRequest") {
+				hrr = true
+			}
 			switch {
 			case s.Type == "result":
 				totals = append(totals, d)
@@ -153,5 +157,5 @@ func stepTimes(bin, cfg string, runs int) (steps []string, medians map[string]ti
 	for k, v := range samples {
 		medians[k] = median(v)
 	}
-	return steps, medians, median(totals), nil
+	return steps, medians, median(totals), hrr, nil
 }

@@ -245,7 +245,7 @@ func (b *bench) compare() error {
 				ms(median(p.mailsetup)), ms(quantile(p.mailsetup, 0.9)), ms(median(p.curl)), ms(quantile(p.curl, 0.9)), p.ratio())
 			r := b.resultFor(t, acct)
 			r.mailsetup, r.curl, r.ratio = msf(median(p.mailsetup)), msf(median(p.curl)), p.ratio()
-			if err := b.breakdown(cfg, 0); err != nil {
+			if _, err := b.breakdown(cfg, 0); err != nil {
 				return err
 			}
 			if t == b.dovecot {
@@ -265,10 +265,10 @@ func (b *bench) compare() error {
 
 // breakdown prints the median time of each step of `mailsetup test --json`
 // and, with an rtt, the same in round trips.
-func (b *bench) breakdown(cfg string, rtt time.Duration) error {
-	steps, med, total, err := stepTimes(b.bin, cfg, max(3, b.o.rttRuns))
+func (b *bench) breakdown(cfg string, rtt time.Duration) (hrr bool, err error) {
+	steps, med, total, hrr, err := stepTimes(b.bin, cfg, max(3, b.o.rttRuns))
 	if err != nil {
-		return err
+		return false, err
 	}
 	var parts []string
 	for _, s := range steps {
@@ -284,7 +284,10 @@ func (b *bench) breakdown(cfg string, rtt time.Duration) error {
 	} else {
 		b.say("  engine steps (ms, median): %s; total %s (the rest is process start, config load, output)", strings.Join(parts, ", "), ms(total))
 	}
-	return nil
+	if hrr {
+		b.say("  the server answered the ClientHello with a HelloRetryRequest: one round trip more, asked of every client")
+	}
+	return hrr, nil
 }
 
 // startupBaseline times `mailsetup version` against `curl --version`: the

@@ -76,7 +76,8 @@ func (b *bench) roundTripsOf(t *target, acct account, rtt time.Duration) error {
 	floor := minimumRTT[acct.protocol]
 	b.say("%s %s  mailsetup %s = %.1f RTT (net %.1f)  curl %s = %.1f RTT (net %.1f)  minimum %.1f  ratio %.2f",
 		t.server, acct.name, ms(mWall), in(mWall), mNet, ms(cWall), in(cWall), cNet, floor, p.ratio())
-	if err := b.breakdown(cfg, rtt); err != nil {
+	hrr, err := b.breakdown(cfg, rtt)
+	if err != nil {
 		return err
 	}
 	if b.o.verbose {
@@ -85,7 +86,7 @@ func (b *bench) roundTripsOf(t *target, acct account, rtt time.Duration) error {
 		}
 	}
 	r := b.resultFor(t, acct)
-	r.rtt, r.curlRTT, r.minimum, r.rttRatio = mNet, cNet, floor, p.ratio()
+	r.rtt, r.curlRTT, r.minimum, r.rttRatio, r.hrr = mNet, cNet, floor, p.ratio(), hrr
 	return nil
 }
 

@@ -83,6 +83,7 @@ type result struct {
 	ratio                 float64
 	rtt, curlRTT, minimum float64 // net round trips through the delay line (0: not measured)
 	rttRatio              float64
+	hrr                   bool   // the server asked for a second ClientHello (HelloRetryRequest)
 	err                   string // why the line was not measured
 }
 
@@ -96,6 +97,7 @@ func printServerTable(w interface{ Write([]byte) (int, error) }, rs []*result, r
 	}
 	head := []string{"server", "protocol", "mailsetup", "curl", "ratio", "", "RTTs (net)", "curl RTTs", "ratio " + rtt}
 	rows := [][]string{head}
+	hrrNote := false
 	for _, r := range rs {
 		if r.err != "" {
 			rows = append(rows, []string{r.server, r.protocol, "not measured: " + r.err})
@@ -109,11 +111,18 @@ func printServerTable(w interface{ Write([]byte) (int, error) }, rs []*result, r
 		if math.Round(r.rtt*10)/10 > 6 { // as shown: a tenth is the precision
 			rt += " MISSED"
 		}
+		if r.hrr {
+			rt += " (HRR)"
+			hrrNote = true
+		}
 		rows = append(rows, []string{r.server, r.protocol, f(r.mailsetup, "%.1f ms"), f(r.curl, "%.1f ms"),
 			f(r.ratio, "%.2f"), verdict, rt, f(r.curlRTT, "%.1f"), f(r.rttRatio, "%.2f")})
 	}
 	printColumns(w, rows)
 	_, _ = fmt.Fprintln(w, "goals: ratio ≤ 1.0 (medians of interleaved loopback runs); round trips ≤ 6 (net, through the delay line)")
+	if hrrNote {
+		_, _ = fmt.Fprintln(w, "(HRR): the server answers every ClientHello that leads with X25519 with a HelloRetryRequest (it takes only P-256): one round trip more, for curl too")
+	}
 }
 
 // printColumns aligns rows of cells (widths in runes).
