@@ -55,7 +55,7 @@ func checkKeyExchange(t *testing.T, r *run) (n int) {
 			continue // skipped, or plain text
 		}
 		n++
-		if !regexp.MustCompile(`^TLS 1\.3, TLS_\w+, X25519(MLKEM768)?, `).MatchString(e.Detail) || strings.Contains(e.Detail, "HelloRetryRequest") {
+		if !regexp.MustCompile(`^TLS 1\.3, TLS_\w+, CN=.*, X25519(MLKEM768)?, SHA-256 [0-9A-F:]+$`).MatchString(e.Detail) || strings.Contains(e.Detail, "HelloRetryRequest") {
 			t.Errorf("%s detail %q: want the X25519 group and no HelloRetryRequest", id, e.Detail)
 		}
 	}

@@ -126,7 +126,7 @@ func testKeyExchangeCyrus(t *testing.T, srv *cyrustest.Server) {
 			}
 			e, _ := r.final(tt.step)
 			const want = ", P-256 after a HelloRetryRequest (the server took neither the X25519MLKEM768 nor the X25519 key share sent first: " +
-				"one more round trip on every connection; let the server accept X25519), CN="
+				"one more round trip on every connection; let the server accept X25519), SHA-256 "
 			if e.Status != mailconn.StatusOK || !strings.Contains(e.Detail, want) {
 				t.Errorf("%s step: %s %q, want ok with %q", tt.step, e.Status, e.Detail, want)
 			}

@@ -48,12 +48,12 @@ type TLSInfo struct {
 	Problem *CertError
 }
 
-// Detail is one line for the step log: version, cipher suite, key exchange
-// group (with a note after a HelloRetryRequest), subject, the names the
-// certificate carries, issuer, expiry, the verdict when it is not
+// Detail is one line for the step log: version, cipher suite, subject, the
+// names the certificate carries, issuer, expiry, the verdict when it is not
 // a plain "verified" ("pinned", or "not verified: " and the problem, which
-// reject_invalid_certificates = false lets through) and — last, because it
-// is what an admin copies into pinned_certificate_sha256 — the full SHA-256
+// reject_invalid_certificates = false lets through), the key exchange group
+// (with a note after a HelloRetryRequest) and — last, because it is what an
+// admin copies into pinned_certificate_sha256 — the full SHA-256
 // fingerprint.
 func (i *TLSInfo) Detail() string {
 	if i == nil || i.Version == "" {
@@ -63,10 +63,6 @@ func (i *TLSInfo) Detail() string {
 	b.WriteString(i.Version)
 	b.WriteString(", ")
 	b.WriteString(i.CipherSuite)
-	if kex := i.keyExchangeDetail(); kex != "" {
-		b.WriteString(", ")
-		b.WriteString(kex)
-	}
 	if i.Subject != "" {
 		b.WriteString(", ")
 		b.WriteString(i.Subject)
@@ -94,6 +90,12 @@ func (i *TLSInfo) Detail() string {
 		b.WriteString(i.Problem.Error())
 	case i.Pinned:
 		b.WriteString(", pinned")
+	}
+	// The key exchange after the certificate: the wizard's one-line log
+	// shows the start of the line, where the subject matters more.
+	if kex := i.keyExchangeDetail(); kex != "" {
+		b.WriteString(", ")
+		b.WriteString(kex)
 	}
 	if i.SHA256 != "" {
 		b.WriteString(", SHA-256 ")

@@ -627,9 +627,9 @@ func TestTLSInfoDetail(t *testing.T) {
 			want string
 		}{
 			{"pinned", k.selfSigned, config.Incoming{Server: "localhost", PinnedCertificateSHA256: fingerprint(k.selfSigned.Leaf)},
-				", self-signed, expires " + k.selfSigned.Leaf.NotAfter.UTC().Format(time.DateOnly) + ", pinned, SHA-256 "},
+				", self-signed, expires " + k.selfSigned.Leaf.NotAfter.UTC().Format(time.DateOnly) + ", pinned, X25519MLKEM768, SHA-256 "},
 			{"not verified", k.selfSigned, config.Incoming{Server: "localhost"},
-				", not verified: certificate is self-signed (CN=localhost) and not trusted, SHA-256 "},
+				", not verified: certificate is self-signed (CN=localhost) and not trusted, X25519MLKEM768, SHA-256 "},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				addr, _ := tlsServer(t, &tls.Config{Certificates: []tls.Certificate{tt.cert}})
@@ -699,14 +699,14 @@ func TestTLSInfoDetailKeyExchange(t *testing.T) {
 		want, avoid string
 	}{
 		{"group", "X25519MLKEM768", false,
-			"TLS 1.3, TLS_AES_128_GCM_SHA256, X25519MLKEM768, CN=mail.example.com, issued by CN=Example CA, SHA-256 " + fp, "HelloRetryRequest"},
+			"TLS 1.3, TLS_AES_128_GCM_SHA256, CN=mail.example.com, issued by CN=Example CA, X25519MLKEM768, SHA-256 " + fp, "HelloRetryRequest"},
 		{"no group (RSA key exchange)", "", false,
 			"TLS 1.3, TLS_AES_128_GCM_SHA256, CN=mail.example.com, issued by CN=Example CA, SHA-256 " + fp, "HelloRetryRequest"},
 		{"HelloRetryRequest for P-256", "P-256", true,
-			"TLS 1.3, TLS_AES_128_GCM_SHA256, P-256 after a HelloRetryRequest (the server took neither the X25519MLKEM768 nor the X25519 key share sent first: " +
-				"one more round trip on every connection; let the server accept X25519), CN=mail.example.com, issued by CN=Example CA, SHA-256 " + fp, ""},
+			"TLS 1.3, TLS_AES_128_GCM_SHA256, CN=mail.example.com, issued by CN=Example CA, P-256 after a HelloRetryRequest (the server took neither the X25519MLKEM768 nor the X25519 key share sent first: " +
+				"one more round trip on every connection; let the server accept X25519), SHA-256 " + fp, ""},
 		{"HelloRetryRequest for a group sent first", "X25519", true,
-			"TLS 1.3, TLS_AES_128_GCM_SHA256, X25519 after a HelloRetryRequest (one more round trip on every connection), CN=mail.example.com", "let the server"},
+			"TLS 1.3, TLS_AES_128_GCM_SHA256, CN=mail.example.com, issued by CN=Example CA, X25519 after a HelloRetryRequest (one more round trip on every connection), SHA-256 " + fp, "let the server"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			i := base
