@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
@@ -21,7 +22,7 @@ type schemaField struct {
 
 var (
 	durationType = reflect.TypeFor[Duration]()
-	schemaFields = collectSchema("", reflect.TypeFor[Config]())
+	schemaFields = sync.OnceValue(func() []schemaField { return collectSchema("", reflect.TypeFor[Config]()) })
 	schemaTables = []string{"incoming", "incoming.oauth2"}
 )
 
@@ -55,7 +56,7 @@ func joinKey(table, name string) string {
 
 // lookupField finds the schema field of a dotted key.
 func lookupField(key string) (schemaField, bool) {
-	for _, f := range schemaFields {
+	for _, f := range schemaFields() {
 		if joinKey(f.table, f.name) == key {
 			return f, true
 		}
@@ -97,14 +98,16 @@ func translateDecodeError(data []byte, filename string, err error) error {
 	return &DecodeError{File: filename, Message: "cannot decode TOML: " + strings.TrimPrefix(err.Error(), "toml: ")}
 }
 
-var typeMismatch = regexp.MustCompile(`^cannot decode TOML ([a-z -]+?) into `)
+// typeMismatch is compiled on first use, not at every start (docs/DESIGN.md
+// "Start-up time").
+var typeMismatch = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^cannot decode TOML ([a-z -]+?) into `) })
 
 // decodeMessage rewrites a positioned go-toml message.
 func decodeMessage(key, msg string) string {
 	f, known := lookupField(key)
 	switch {
-	case known && typeMismatch.MatchString(msg):
-		got := typeMismatch.FindStringSubmatch(msg)[1]
+	case known && typeMismatch().MatchString(msg):
+		got := typeMismatch().FindStringSubmatch(msg)[1]
 		if f.typ.Kind() == reflect.Slice {
 			return fmt.Sprintf("%s must be %s", key, expectedWords(f.typ))
 		}
@@ -176,7 +179,7 @@ func unknownKeyMessage(parts []string, table bool) string {
 	}
 	msg := fmt.Sprintf("unknown key %q %s", name, where)
 	var siblings []string
-	for _, f := range schemaFields {
+	for _, f := range schemaFields() {
 		if f.table == parent {
 			siblings = append(siblings, f.name)
 		}
@@ -184,7 +187,7 @@ func unknownKeyMessage(parts []string, table bool) string {
 	if s := closest(name, siblings); s != "" {
 		return fmt.Sprintf("%s; did you mean %q?", msg, s)
 	}
-	for _, f := range schemaFields {
+	for _, f := range schemaFields() {
 		if f.name == name && f.table != parent {
 			if f.table == "" {
 				return fmt.Sprintf("%s; %q belongs at the top level, before any [table]", msg, name)

@@ -6,6 +6,7 @@ import (
 	"net"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/mailsetup/mailsetup/config"
 	"github.com/mailsetup/mailsetup/internal/safetext"
@@ -333,12 +334,12 @@ func authMechs(caps []string) []string {
 
 // dovecotTiming matches the timing Dovecot 2.3 appends to its tagged
 // replies, e.g. " (0.013 + 0.000 + 0.012 secs).": noise to an admin.
-var dovecotTiming = regexp.MustCompile(`\s*\(\d+\.\d+(?: \+ \d+\.\d+)* secs\)\.?$`)
+var dovecotTiming = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\s*\(\d+\.\d+(?: \+ \d+\.\d+)* secs\)\.?$`) })
 
 // serverText is the text of an IMAP reply as an admin should read it:
 // Dovecot's timing suffix removed, then made safe and short by sample.
 func serverText(s string) string {
-	return sample(dovecotTiming.ReplaceAllString(strings.TrimSpace(s), ""))
+	return sample(dovecotTiming().ReplaceAllString(strings.TrimSpace(s), ""))
 }
 
 // sample makes server text safe and short for a detail line: cleaned by

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Perf is one parsed performance data item.
@@ -17,12 +18,16 @@ type Perf struct {
 // value, min and max in [-0-9.] (value may be "U"); warn and crit in the
 // range format [@][start:][end] with start "~" for minus infinity; UOM one
 // of s ms us % B KB MB TB c or none.
-var (
-	perfNumber = `-?[0-9]+(\.[0-9]+)?|-?\.[0-9]+`
-	perfValue  = regexp.MustCompile(`^(` + perfNumber + `|U)(s|ms|us|%|B|KB|MB|TB|c)?$`)
-	perfNum    = regexp.MustCompile(`^(` + perfNumber + `)?$`)
-	perfRange  = regexp.MustCompile(`^(@?((` + perfNumber + `|~):)?(` + perfNumber + `)?)?$`)
-)
+// The regexps are compiled on first use, not at every start of mailsetup
+// (docs/DESIGN.md "Start-up time").
+const perfNumber = `-?[0-9]+(\.[0-9]+)?|-?\.[0-9]+`
+
+var perfRes = sync.OnceValue(func() (r struct{ value, num, rng *regexp.Regexp }) {
+	r.value = regexp.MustCompile(`^(` + perfNumber + `|U)(s|ms|us|%|B|KB|MB|TB|c)?$`)
+	r.num = regexp.MustCompile(`^(` + perfNumber + `)?$`)
+	r.rng = regexp.MustCompile(`^(@?((` + perfNumber + `|~):)?(` + perfNumber + `)?)?$`)
+	return r
+})
 
 // ParsePerfdata parses the performance data after the '|' of a plugin's
 // status line, strictly: a label with a space must be quoted, a quote in a
@@ -84,18 +89,18 @@ func ParsePerfdata(s string) ([]Perf, error) {
 		for len(fields) < 5 {
 			fields = append(fields, "")
 		}
-		m := perfValue.FindStringSubmatch(fields[0])
+		m := perfRes().value.FindStringSubmatch(fields[0])
 		if m == nil {
 			return nil, fmt.Errorf("%s: bad value %q", label, fields[0])
 		}
 		p := Perf{Label: label, Value: m[1], UOM: m[len(m)-1], Warn: fields[1], Crit: fields[2], Min: fields[3], Max: fields[4]}
 		for _, r := range []string{p.Warn, p.Crit} {
-			if !perfRange.MatchString(r) {
+			if !perfRes().rng.MatchString(r) {
 				return nil, fmt.Errorf("%s: bad range %q", label, r)
 			}
 		}
 		for _, n := range []string{p.Min, p.Max} {
-			if !perfNum.MatchString(n) {
+			if !perfRes().num.MatchString(n) {
 				return nil, fmt.Errorf("%s: bad min/max %q", label, n)
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
@@ -242,7 +243,7 @@ func (r *reviewScreen) view(width, height int) page {
 // screenWords is a validation message in the wizard's words: each
 // "incoming.key" it names becomes the screen and field that set it.
 func (r *reviewScreen) screenWords(msg string) string {
-	msg = configKey.ReplaceAllStringFunc(msg, func(k string) string {
+	msg = configKey().ReplaceAllStringFunc(msg, func(k string) string {
 		if scr, f := r.c.draft.target(k); f != nil {
 			return onScreen(scr, arrow(r.c.st), screenLabel(f, k))
 		}
@@ -274,7 +275,7 @@ func screenLabel(f field, k string) string {
 }
 
 // configKey is a dotted config key in a message.
-var configKey = regexp.MustCompile(`\bincoming\.[a-z0-9_]+(\.[a-z0-9_]+)?\b`)
+var configKey = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bincoming\.[a-z0-9_]+(\.[a-z0-9_]+)?\b`) })
 
 // moreMark says how much of the file is below (or above) the view.
 func (r *reviewScreen) moreMark() string {

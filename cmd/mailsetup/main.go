@@ -75,7 +75,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	root := newRootCmd(stdin, stdout, stderr)
+	root := rootFor(args, stdin, stdout, stderr)
 	root.SetArgs(args)
 	// The commands' errors are kept here, and printed once below, plain
 	// when stderr is not a terminal.
@@ -168,7 +168,24 @@ func printError(stderr io.Writer, err error) {
 	_, _ = fmt.Fprintln(stderr, msg)
 }
 
+// rootFor builds the root command for run; tests set it to build every
+// command.
+var rootFor = newRootCmdFor
+
+// newRootCmd is the root command with every subcommand.
 func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	return newRootCmdFor(nil, stdin, stdout, stderr)
+}
+
+// newRootCmdFor is the root command for running args. When args name one
+// of the commands whose runs never look at the others (onlyCommand), the
+// root gets that one alone and no default completion command: building
+// every command's flags and help, and cobra's completion command, cost
+// about 1 ms of each run's start-up (cold code and memory), for nothing
+// that run prints (docs/DESIGN.md "Start-up time"). Any other command
+// line (no command, help, man, completion, a typo for its suggestions)
+// gets all of them.
+func newRootCmdFor(args []string, stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	g := &globals{}
 	root := &cobra.Command{
 		Use:   "mailsetup",
@@ -207,17 +224,53 @@ Run it with no command for the setup wizard. Scripts use init, test and show.`,
 	}
 
 	defer reflowLong(root)
-	root.AddCommand(
-		newVersionCmd(stdout),
-		newShowCmd(g, stdout, stderr),
-		newInitCmd(g, stdin, stdout, stderr),
-		newTestCmd(g, stdout, stderr),
-		newDiscoverCmd(g, stdout, stderr),
-		newOAuth2Cmd(g, stdout, stderr),
-		newCheckCmd(g, stdout, stderr),
-		newManCmd(stdout),
-	)
+	subs := []struct {
+		name string
+		cmd  func() *cobra.Command
+	}{
+		{"version", func() *cobra.Command { return newVersionCmd(stdout) }},
+		{"show", func() *cobra.Command { return newShowCmd(g, stdout, stderr) }},
+		{"init", func() *cobra.Command { return newInitCmd(g, stdin, stdout, stderr) }},
+		{"test", func() *cobra.Command { return newTestCmd(g, stdout, stderr) }},
+		{"discover", func() *cobra.Command { return newDiscoverCmd(g, stdout, stderr) }},
+		{"oauth2", func() *cobra.Command { return newOAuth2Cmd(g, stdout, stderr) }},
+		{"check", func() *cobra.Command { return newCheckCmd(g, stdout, stderr) }},
+		{"man", func() *cobra.Command { return newManCmd(stdout) }},
+	}
+	if name := onlyCommand(args); name != "" {
+		for _, sub := range subs {
+			if sub.name == name {
+				root.AddCommand(sub.cmd())
+				root.CompletionOptions.DisableDefaultCmd = true
+				return root
+			}
+		}
+	}
+	for _, sub := range subs {
+		root.AddCommand(sub.cmd())
+	}
 	return root
+}
+
+// onlyCommand is the command args run when it needs no other command: the
+// first argument after any --config PATH or --config=PATH (the one flag
+// that may come first in scripts), if it is not "man" (whose page shows
+// every command). Cobra finds the same command in the full tree: it skips
+// --config's value as well. "" means build them all.
+func onlyCommand(args []string) string {
+	for len(args) > 0 {
+		switch a := args[0]; {
+		case a == "--config" && len(args) > 1:
+			args = args[2:]
+		case strings.HasPrefix(a, "--config="):
+			args = args[1:]
+		case a == "man":
+			return ""
+		default:
+			return a
+		}
+	}
+	return ""
 }
 
 // resolveConfigPath applies --config, $MAILSETUP_CONFIG and the defaults.
