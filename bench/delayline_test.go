@@ -124,3 +124,16 @@ func TestDelayLineTargetDown(t *testing.T) {
 		t.Errorf("read %d bytes from a proxy whose target is down", n)
 	}
 }
+
+// TestMeasuredRTT: the round trip the bench counts in is the delay line's
+// own, never less than its nominal 2×delay.
+func TestMeasuredRTT(t *testing.T) {
+	const delay = 5 * time.Millisecond
+	got, err := measuredRTT(delay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got < 2*delay {
+		t.Errorf("measured RTT %v, less than the nominal %v", got, 2*delay)
+	}
+}
