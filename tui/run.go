@@ -84,6 +84,10 @@ func run(ctx context.Context, opts Options, test testFunc) error {
 		tea.WithInput(opts.In),
 		tea.WithOutput(opts.Out),
 		tea.WithEnvironment(opts.Env),
+		// The renderer writes on its ticker; the first frame waits for
+		// the first tick: 8 ms at 120 frames a second instead of 17 at
+		// the default 60. Frames are written only when they change.
+		tea.WithFPS(120),
 	)
 	final, err := p.Run()
 	if fm, ok := final.(*Model); ok {
