@@ -82,14 +82,17 @@ const resolveBudget = 5 * time.Second
 //
 // Round trips, for an admin on a far-away link: capabilities are taken from
 // the greeting when it carries them, AUTHENTICATE uses SASL-IR where
-// offered, the mailbox queries (LIST, EXAMINE, SEARCH, FETCH) go out in one
-// pipelined batch, and LOGOUT/QUIT is not awaited. An IMAPS test against a
-// server like Dovecot takes TCP 1 + TLS 1.3 1 + greeting ½ + AUTHENTICATE 1
-// + mailbox 1 round trips: the minimum. STARTTLS adds STARTTLS 1, the
-// handshake 1 and CAPABILITY 1 (capabilities must be asked again after
-// TLS). POP3 has no pipelining here: CAPA, AUTH, STAT and UIDL are one
-// round trip each. A folder that cannot be opened costs one more (LIST "*"
-// for the suggestions).
+// offered (else LOGIN, which needs no continuation), the mailbox queries
+// (LIST, EXAMINE, SEARCH or STATUS, FETCH) go out in one pipelined batch,
+// and LOGOUT/QUIT is not awaited. An IMAPS test against a server like
+// Dovecot takes TCP 1 + TLS 1.3 1 + greeting 1 (most servers greet after
+// the client's Finished) + sign-in 1 + mailbox 1 round trips: the minimum.
+// When the capabilities must be asked (a greeting without them, and always
+// after STARTTLS), LOGIN goes out with the CAPABILITY (imappipe.go), so
+// STARTTLS adds only STARTTLS 1 and its handshake 1. POP3 takes CAPA 1,
+// sign-in 1 (USER and PASS pipelined when CAPA lists PIPELINING), and STAT
+// with the UIDL probe 1. Nothing is sent behind a sign-in. A folder that
+// cannot be opened costs one more (LIST "*" for the suggestions).
 func Test(ctx context.Context, in config.Incoming, opts Options, report func(Event)) Result {
 	r := newRunner(ctx, in, opts, report)
 	defer r.close()
