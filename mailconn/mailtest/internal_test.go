@@ -3,6 +3,9 @@ package mailtest
 import (
 	"errors"
 	"fmt"
+	"net"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -96,5 +99,29 @@ func TestStartRejectsOptions(t *testing.T) {
 				t.Errorf("failed %q, want it to mention %q", r.failed, tc.want)
 			}
 		})
+	}
+}
+
+// TestWaitReadyPortTaken: a Dovecot that logged "Address already in use"
+// and "Fatal:" but has not exited yet is a taken port, which Start
+// retries, not a failure (seen in CI: another test's listener took a port
+// between choosing and binding it).
+func TestWaitReadyPortTaken(t *testing.T) {
+	dir := t.TempDir()
+	s := &Server{Host: "127.0.0.1", logPath: filepath.Join(dir, "log"), outPath: filepath.Join(dir, "out"),
+		exited: make(chan struct{})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.IMAP = ln.Addr().(*net.TCPAddr).Port
+	_ = ln.Close() // nothing answers there
+	s.POP3 = s.IMAP
+	log := "master: Error: service(pop3-login): listen(127.0.0.1, 33657) failed: Address already in use\nmaster: Fatal: Failed to start listeners\n"
+	if err := os.WriteFile(s.logPath, []byte(log), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.waitReady(); !errors.Is(err, errPortTaken) {
+		t.Fatalf("waitReady = %v, want errPortTaken", err)
 	}
 }

@@ -79,7 +79,12 @@ func (s *Server) waitReady() error {
 				return errors.New("dovecot exited at start")
 			default:
 			}
-			if strings.Contains(s.Log(), "Fatal:") {
+			if log := s.Log(); strings.Contains(log, "Fatal:") {
+				// Seen before the process exits as well: another
+				// process took a port between choosing and binding it.
+				if strings.Contains(log, "Address already in use") {
+					return fmt.Errorf("dovecot failed at start: %w", errPortTaken)
+				}
 				return errors.New("dovecot failed at start")
 			}
 			if time.Now().After(deadline) {
