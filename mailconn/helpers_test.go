@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -160,17 +159,4 @@ func checkNoSecret(t testing.TB, r *run, user, secret string) {
 			t.Fatalf("secret form %q leaked\n%s", f, r.dump())
 		}
 	}
-}
-
-// freePort is a loopback port nothing listens on (closed right after it was
-// found free).
-func freePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	return port
 }
