@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,12 +47,13 @@ type tmuxSession struct {
 	socket string
 }
 
-var tmuxSeq int
+// tmuxSeq numbers the sessions: parallel tests start them at once, and
+// each needs a socket of its own.
+var tmuxSeq atomic.Int64
 
 func startTmux(t *testing.T, width, height int, command string) *tmuxSession {
 	t.Helper()
-	tmuxSeq++
-	s := &tmuxSession{t: t, socket: fmt.Sprintf("mailsetup-e2e-%d-%d", os.Getpid(), tmuxSeq)}
+	s := &tmuxSession{t: t, socket: fmt.Sprintf("mailsetup-e2e-%d-%d", os.Getpid(), tmuxSeq.Add(1))}
 	s.tmux("-f", "/dev/null", "new-session", "-d", "-s", "main", "-x", strconv.Itoa(width), "-y", strconv.Itoa(height), command)
 	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
 	return s
