@@ -38,22 +38,36 @@ func imapFake(caps string, auth func(br *bufio.Reader, c net.Conn, tag, args str
 				if !auth(br, c, tag, args) {
 					return
 				}
-			case "LIST":
-				write(`* LIST (\Noselect) "/" ""`, tag+" OK")
-			case "EXAMINE":
-				write("* 2 EXISTS", tag+" OK [READ-ONLY] done")
-			case "SEARCH":
-				write("* SEARCH 2", tag+" OK")
-			case "FETCH":
-				write(`* 1 FETCH (INTERNALDATE "01-Mar-2024 09:30:00 +0000")`, tag+" OK")
-			case "LOGOUT":
-				write("* BYE", tag+" OK")
-				return
 			default:
-				write(tag + " BAD unknown")
+				if !fakeMailbox(write, tag, verb) {
+					return
+				}
 			}
 		}
 	}
+}
+
+// fakeMailbox answers the mailbox queries of a fake IMAP session for a
+// small INBOX (2 messages, 1 unseen); false after LOGOUT.
+func fakeMailbox(write func(lines ...string), tag, verb string) bool {
+	switch strings.ToUpper(verb) {
+	case "LIST":
+		write(`* LIST (\Noselect) "/" ""`, tag+" OK")
+	case "STATUS":
+		write(`* STATUS INBOX (UNSEEN 1)`, tag+" OK")
+	case "EXAMINE":
+		write("* 2 EXISTS", tag+" OK [READ-ONLY] done")
+	case "SEARCH":
+		write("* SEARCH 2", tag+" OK")
+	case "FETCH":
+		write(`* 1 FETCH (INTERNALDATE "01-Mar-2024 09:30:00 +0000")`, tag+" OK")
+	case "LOGOUT":
+		write("* BYE", tag+" OK")
+		return false
+	default:
+		write(tag + " BAD unknown")
+	}
+	return true
 }
 
 // pop3Fake serves a scripted POP3 session; replies maps a command verb to

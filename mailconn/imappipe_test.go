@@ -68,21 +68,10 @@ func (f *pipeFake) handle(cfg *tls.Config) func(*fakeServer, net.Conn) {
 					}
 				}
 				write(tag + " OK signed in")
-			case "LIST":
-				write(`* LIST (\Noselect) "/" ""`, tag+" OK")
-			case "STATUS":
-				write(`* STATUS INBOX (UNSEEN 1)`, tag+" OK")
-			case "EXAMINE":
-				write("* 2 EXISTS", tag+" OK [READ-ONLY] done")
-			case "SEARCH":
-				write("* SEARCH 2", tag+" OK")
-			case "FETCH":
-				write(`* 1 FETCH (INTERNALDATE "01-Mar-2024 09:30:00 +0000")`, tag+" OK")
-			case "LOGOUT":
-				write("* BYE", tag+" OK")
-				return
 			default:
-				write(tag + " BAD unknown")
+				if !fakeMailbox(write, tag, verb) {
+					return
+				}
 			}
 		}
 	}

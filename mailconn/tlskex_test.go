@@ -13,7 +13,6 @@ import (
 	"math/big"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -45,59 +44,40 @@ func startKexServer(t *testing.T, protocol string, tcfg *tls.Config) kexServer {
 	}
 	tcfg = tcfg.Clone()
 	tcfg.Certificates = []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	srv := startFake(t, func(_ *fakeServer, c net.Conn) {
+		if protocol == config.ProtocolIMAP {
+			tc := tls.Server(c, tcfg)
+			if tc.Handshake() == nil {
+				_, _ = tc.Write([]byte("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n"))
+			}
+			return
+		}
+		br := bufio.NewReader(c)
+		_, _ = c.Write([]byte("+OK ready\r\n"))
 		for {
-			c, err := ln.Accept()
+			line, err := br.ReadString('\n')
 			if err != nil {
 				return
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-				if protocol == config.ProtocolIMAP {
-					tc := tls.Server(c, tcfg)
-					if tc.Handshake() == nil {
-						_, _ = tc.Write([]byte("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n"))
-					}
-					return
+			switch strings.ToUpper(strings.TrimSpace(line)) {
+			case "CAPA":
+				_, _ = c.Write([]byte("+OK\r\nSTLS\r\nUSER\r\n.\r\n"))
+			case "STLS":
+				_, _ = c.Write([]byte("+OK begin TLS\r\n"))
+				tc := tls.Server(c, tcfg)
+				if tc.Handshake() == nil {
+					// CAPA again, then hang up.
+					_, _ = bufio.NewReader(tc).ReadString('\n')
 				}
-				br := bufio.NewReader(c)
-				_, _ = c.Write([]byte("+OK ready\r\n"))
-				for {
-					line, err := br.ReadString('\n')
-					if err != nil {
-						return
-					}
-					switch strings.ToUpper(strings.TrimSpace(line)) {
-					case "CAPA":
-						_, _ = c.Write([]byte("+OK\r\nSTLS\r\nUSER\r\n.\r\n"))
-					case "STLS":
-						_, _ = c.Write([]byte("+OK begin TLS\r\n"))
-						tc := tls.Server(c, tcfg)
-						if tc.Handshake() == nil {
-							// CAPA again, then hang up.
-							_, _ = bufio.NewReader(tc).ReadString('\n')
-						}
-						return
-					default:
-						return
-					}
-				}
-			}()
+				return
+			default:
+				return
+			}
 		}
-	}()
+	})
+	t.Cleanup(srv.close)
 	sum := sha256.Sum256(der)
-	return kexServer{Port: ln.Addr().(*net.TCPAddr).Port, Pin: fmt.Sprintf("%X", sum[:])}
+	return kexServer{Port: srv.port(), Pin: fmt.Sprintf("%X", sum[:])}
 }
 
 // TestKeyExchangeDetail runs the engine's TLS step (implicit TLS, IMAP)
