@@ -29,7 +29,9 @@ type kexServer struct {
 	Pin  string
 }
 
-func startKexServer(t *testing.T, protocol string, tcfg *tls.Config) kexServer {
+// selfSigned127 is a self-signed certificate for 127.0.0.1, valid for an
+// hour either side of now.
+func selfSigned127(t *testing.T) tls.Certificate {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -42,8 +44,15 @@ func startKexServer(t *testing.T, protocol string, tcfg *tls.Config) kexServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+func startKexServer(t *testing.T, protocol string, tcfg *tls.Config) kexServer {
+	t.Helper()
+	cert := selfSigned127(t)
+	der := cert.Certificate[0]
 	tcfg = tcfg.Clone()
-	tcfg.Certificates = []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}
+	tcfg.Certificates = []tls.Certificate{cert}
 	srv := startFake(t, func(_ *fakeServer, c net.Conn) {
 		if protocol == config.ProtocolIMAP {
 			tc := tls.Server(c, tcfg)
